@@ -37,7 +37,8 @@ struct bootinfo {
 	uint64_t initrd_size;
 	paddr_t rsdp;					/* ACPI RSDP, 0 when unknown */
 	uint64_t tsc_entry;				/* TSC at the kernel's first instruction */
-	const char *error;				/* why parsing failed, static string */
+	const char *error;				/* why parsing failed: a static string or errbuf */
+	char errbuf[96];				/* room for an error that names addresses */
 };
 
 /*
@@ -47,5 +48,45 @@ struct bootinfo {
  * pass a crafted buffer.
  */
 typedef const void *(*bootinfo_phys_fn)(void *ctx, paddr_t addr, uint64_t len);
+
+/*
+ * The accessor with the checks every caller would otherwise repeat: an empty
+ * range and one that wraps past the top of the address space are unreadable.
+ */
+static inline const uint8_t *bootinfo_map(bootinfo_phys_fn phys, void *ctx,
+					  paddr_t addr, uint64_t len)
+{
+	if (len == 0 || addr + len < addr)
+		return NULL;
+	return (const uint8_t *)phys(ctx, addr, len);
+}
+
+/*
+ * Little-endian loads from boot structures, which are byte-packed: a plain
+ * dereference would be an unaligned access that UBSan (rightly) rejects.
+ */
+static inline uint16_t bootinfo_get16(const uint8_t *p)
+{
+	uint16_t v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint32_t bootinfo_get32(const uint8_t *p)
+{
+	uint32_t v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint64_t bootinfo_get64(const uint8_t *p)
+{
+	uint64_t v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
 
 #endif

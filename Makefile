@@ -1,0 +1,175 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Mote build: kernel objects per configuration, one bootable image per application, tests, benchmarks.
+#
+#   make [APP=apps/NAME]        build build/kernel/apps/NAME/mote.elf (PVH/Linux-boot ELF) and mote.mb (multiboot)
+#   make run [APP=...] [PLAT=microvm|pc|q35] [ARGS="key=value -- app args"]
+#   make test | make bench | make debug
+#   make defconfig | menuconfig | olddefconfig
+
+APP ?= apps/hello
+PLAT ?= microvm
+ARGS ?=
+MEM ?= 64M
+BUILD ?= build
+# Kernel objects and images for one configuration live under O.
+O ?= $(BUILD)/kernel
+KCONFIG_CONFIG ?= .config
+
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+LD := ld
+OBJCOPY := objcopy
+NM := nm
+HOSTCC ?= gcc
+MUSLCC ?= musl-gcc
+
+APP_NAME := $(notdir $(patsubst %/,%,$(APP)))
+IMG := $(O)/$(APP_NAME)
+Q := @
+
+.PHONY: all run test unit-test guest-test bench debug clean defconfig menuconfig olddefconfig setup FORCE
+all: $(IMG)/mote.elf $(IMG)/mote.mb
+
+# ---------------------------------------------------------------- configuration
+KCONF_ENV := KCONFIG_CONFIG=$(abspath $(KCONFIG_CONFIG))
+AUTOCONF := $(O)/include/generated/autoconf.h
+
+$(KCONFIG_CONFIG):
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(KCONF_ENV) kconfig-conf --defconfig=$(if $(DEFCONFIG),$(DEFCONFIG),configs/defconfig) Kconfig >/dev/null
+
+defconfig:
+	$(Q)$(KCONF_ENV) kconfig-conf --defconfig=configs/defconfig Kconfig
+olddefconfig:
+	$(Q)$(KCONF_ENV) kconfig-conf --olddefconfig Kconfig
+menuconfig:
+	$(Q)$(KCONF_ENV) kconfig-mconf Kconfig
+
+# kconfig writes include/config/ relative to its working directory: run it inside O.
+$(AUTOCONF): $(KCONFIG_CONFIG) Kconfig
+	$(Q)mkdir -p $(O)/include/config $(O)/include/generated
+	$(Q)cd $(O) && $(KCONF_ENV) kconfig-conf --silentoldconfig $(abspath Kconfig) >/dev/null
+	$(Q)touch $@
+
+-include $(O)/include/config/auto.conf
+
+# ---------------------------------------------------------------- kernel
+KDIRS := arch/x86_64 lib kernel plat drivers abi
+KSRCS := $(shell find $(KDIRS) -name '*.c' -o -name '*.S' | LC_ALL=C sort)
+ifeq ($(CONFIG_KTEST),y)
+KSRCS += $(sort $(wildcard tests/guest/*.c))
+endif
+KOBJS := $(patsubst %,$(O)/obj/%.o,$(basename $(KSRCS)))
+
+KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
+	-ffreestanding -fno-pie -fno-pic -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
+	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -fno-unwind-tables -fno-common \
+	-ffunction-sections -fdata-sections \
+	-nostdinc -isystem $(shell $(CC) -print-file-name=include) \
+	-Iinclude -I. -I$(O)/include -include $(AUTOCONF)
+KASFLAGS := -D__ASSEMBLER__ -Iinclude -I. -I$(O)/include
+KLDFLAGS := -nostdlib -static -T arch/x86_64/kernel.ld -z max-page-size=4096 -z noexecstack \
+	--gc-sections --no-warn-rwx-segments --build-id=none
+
+$(O)/obj/%.o: %.c $(AUTOCONF)
+	$(Q)mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
+
+$(O)/obj/%.o: %.S $(AUTOCONF)
+	$(Q)mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	$(Q)$(CC) $(KASFLAGS) -MMD -MP -c $< -o $@
+
+-include $(KOBJS:.o=.d)
+
+# ---------------------------------------------------------------- application
+# An app is a directory of C files built against musl as an ordinary static Linux
+# executable. apps/NAME/app.mk may set APP_CFLAGS, APP_LDFLAGS, or APP_PIE := y
+# (static-pie, loaded at a random base).
+APP_CFLAGS :=
+APP_LDFLAGS :=
+APP_PIE :=
+-include $(APP)/app.mk
+APP_SRCS := $(wildcard $(APP)/*.c)
+MUSL_LIB := /usr/lib/x86_64-linux-musl
+
+ifeq ($(APP_PIE),y)
+# musl-gcc's specs cannot make a static-pie (they add an interpreter): link by hand with rcrt1.o.
+$(IMG)/app: $(APP_SRCS) $(wildcard $(APP)/*.h) $(wildcard $(APP)/app.mk)
+	$(Q)mkdir -p $(dir $@)
+	@echo "  MUSLCC  $(APP) (static-pie)"
+	$(Q)$(MUSLCC) -std=gnu11 -O2 -Wall -Wextra -Werror -fPIE $(APP_CFLAGS) -c $(APP_SRCS) -o $@.o
+	$(Q)$(HOSTCC) -static-pie -nostdlib -nostartfiles -o $@ $(MUSL_LIB)/rcrt1.o $(MUSL_LIB)/crti.o \
+		$(shell $(HOSTCC) -print-file-name=crtbeginS.o) $@.o $(APP_LDFLAGS) $(MUSL_LIB)/libc.a \
+		$(shell $(HOSTCC) -print-libgcc-file-name) $(shell $(HOSTCC) -print-file-name=crtendS.o) $(MUSL_LIB)/crtn.o
+else
+$(IMG)/app: $(APP_SRCS) $(wildcard $(APP)/*.h) $(wildcard $(APP)/app.mk)
+	$(Q)mkdir -p $(dir $@)
+	@echo "  MUSLCC  $(APP)"
+	$(Q)$(MUSLCC) -std=gnu11 -O2 -Wall -Wextra -Werror -static $(APP_CFLAGS) $(APP_SRCS) $(APP_LDFLAGS) -o $@
+endif
+
+$(IMG)/app_image.o: apps/app_image.S $(IMG)/app
+	$(Q)$(CC) $(KASFLAGS) -DAPP_IMAGE='"$(IMG)/app"' -DAPP_NAME='"$(APP_NAME)"' -c $< -o $@
+
+# ---------------------------------------------------------------- image
+# Two link passes: the symbol table goes last in the image, so adding it moves nothing.
+$(IMG)/ksyms0.o: tools/ksyms.sh
+	$(Q)mkdir -p $(dir $@)
+	$(Q)tools/ksyms.sh > $(IMG)/ksyms0.S
+	$(Q)$(CC) $(KASFLAGS) -c $(IMG)/ksyms0.S -o $@
+
+$(IMG)/mote-pass1.elf: $(KOBJS) $(IMG)/app_image.o $(IMG)/ksyms0.o arch/x86_64/kernel.ld
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(IMG)/app_image.o $(IMG)/ksyms0.o
+
+$(IMG)/mote-full.elf: $(IMG)/mote-pass1.elf $(KOBJS) $(IMG)/app_image.o
+	@echo "  LD      $@"
+	$(Q)$(if $(filter y,$(CONFIG_KSYMS)),NM=$(NM) tools/ksyms.sh $<,tools/ksyms.sh) > $(IMG)/ksyms.S
+	$(Q)$(CC) $(KASFLAGS) -c $(IMG)/ksyms.S -o $(IMG)/ksyms.o
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(IMG)/app_image.o $(IMG)/ksyms.o
+	$(Q)$(NM) $< | grep ' [tT] ' > $@.syms1; $(NM) $@ | grep ' [tT] ' > $@.syms2; \
+		cmp -s $@.syms1 $@.syms2 || { echo "ksyms: the second link pass moved code" >&2; exit 1; }
+
+# The PVH image: everything not loaded is stripped.
+$(IMG)/mote.elf: $(IMG)/mote-full.elf
+	$(Q)$(OBJCOPY) --strip-all --remove-section=.comment $< $@
+	@echo "  IMAGE   $@ ($$(stat -c %s $@) bytes)"
+
+$(IMG)/mote.mb: $(IMG)/mote-full.elf $(BUILD)/tools/mkmultiboot
+	$(Q)$(BUILD)/tools/mkmultiboot $< $@ >/dev/null
+
+# ---------------------------------------------------------------- host tools
+$(BUILD)/tools/mkmultiboot: tools/mkmultiboot.c
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
+
+$(BUILD)/tools/kvmboot: tests/kvmboot/kvmboot.c
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
+
+# ---------------------------------------------------------------- run, debug
+RUN_PLAT_ARGS = --plat $(PLAT) --mem $(MEM) $(if $(ARGS),--append "$(ARGS)")
+
+run: setup $(IMG)/mote.elf
+	$(Q)tools/mote-run --interactive $(RUN_PLAT_ARGS) $(IMG)/mote.elf
+
+debug: setup $(IMG)/mote.elf
+	$(Q)echo "QEMU waits on $(BUILD)/gdb.sock; in another terminal: gdb -ex 'target remote $(BUILD)/gdb.sock' $(IMG)/mote-full.elf"
+	$(Q)tools/mote-run --interactive --gdb $(BUILD)/gdb.sock $(RUN_PLAT_ARGS) $(IMG)/mote.elf
+
+setup:
+	$(Q)scripts/setup
+
+# ---------------------------------------------------------------- tests, bench
+test: setup
+	$(Q)tests/run-all.sh $(BUILD)
+
+bench: setup
+	$(Q)$(MAKE) --no-print-directory APP=apps/hello all
+	$(Q)bench/run.sh $(O)/hello
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Starting the application from the ELF image in the kernel, reporting its faults, and its exit. */
+#include <mote/compiler.h>
+#include <mote/errno.h>
+#include "abi/exec.h"
+#include "abi/process.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/syscall.h"
+#include "arch/x86_64/trap.h"
+#include "kernel/ksyms.h"
+#include "kernel/log.h"
+#include "kernel/mem.h"
+#include "kernel/panic.h"
+#include "kernel/time.h"
+#include "kernel/uvm.h"
+
+/* The application's ELF file, placed in section .app by the build (apps/app_image.S). */
+extern const char app_image_start[], app_image_end[];
+extern const char app_image_name[];
+
+struct process proc;
+
+#define STACK_TOP	(USER_TOP - PAGE_SIZE)		/* one unmapped page at the very top */
+#define STACK_MAPPED	(16 * 1024)			/* filled at start: arguments and first frames */
+#define STACK_MAX	(8ul << 20)			/* the rest appears on first touch, as RLIMIT_STACK */
+#define MMAP_TOP	(STACK_TOP - STACK_MAX - (1ul << 30))
+#define BRK_GAP		(1ul << 30)
+
+static const char *signal_for(uint64_t vector, int *status)
+{
+	switch (vector) {
+	case VEC_DE:
+	case VEC_MF:
+	case VEC_XM:
+		*status = 128 + 8;	/* SIGFPE */
+		return "floating point exception";
+	case VEC_UD:
+		*status = 128 + 4;	/* SIGILL */
+		return "illegal instruction";
+	case VEC_BP:
+	case VEC_DB:
+		*status = 128 + 5;	/* SIGTRAP */
+		return "trace/breakpoint trap";
+	case VEC_AC:
+		*status = 128 + 7;	/* SIGBUS */
+		return "bus error";
+	}
+	*status = 128 + 11;		/* SIGSEGV */
+	return "segmentation fault";
+}
+
+/* An application bug is the application's end, not the kernel's: report it like a shell would. */
+static void app_fault(struct trap_frame *tf, uint64_t cr2)
+{
+	int status;
+	const char *what = signal_for(tf->vector, &status);
+
+	if (tf->vector == VEC_PF)
+		printk("mote: %s at %016lx, ip %016lx (%s %s)\n", what, cr2, tf->rip,
+		       (tf->error & 2) ? "write" : (tf->error & 0x10) ? "execute" : "read",
+		       (tf->error & 1) ? "violates protection" : "of unmapped memory");
+	else
+		printk("mote: %s at ip %016lx (vector %lu, error %lx)\n", what, tf->rip,
+		       tf->vector, tf->error);
+	trap_dump_registers(tf);
+	process_exit(status);
+}
+
+static bool app_page_fault(uint64_t addr, bool write)
+{
+	return uvm_fault(addr, write);
+}
+
+__noreturn void process_start(int argc, char **argv)
+{
+	static char *default_argv[2];
+	static char *envp[] = { "PATH=/bin:/usr/bin", "HOME=/", "TERM=linux", NULL };
+	struct exec_image_args a;
+	struct exec_start start;
+	const char *err = NULL;
+	int r;
+
+	if (argc == 0) {
+		default_argv[0] = (char *)app_image_name;
+		argv = default_argv;
+		argc = 1;
+	}
+	a = (struct exec_image_args){
+		.image = app_image_start,
+		.size = (size_t)(app_image_end - app_image_start),
+		.execfn = argv[0],
+		.argc = argc,
+		.argv = argv,
+		.envc = 3,
+		.envp = envp,
+		.hwcap = cpu.hwcap,
+		.hwcap2 = cpu.hwcap2,
+		.platform = "x86_64",
+		.stack_top = STACK_TOP,
+		.stack_size = STACK_MAPPED,
+	};
+	trap_set_app_fault_handler(app_fault);
+	trap_set_page_fault_resolver(app_page_fault);
+	r = exec_load(&a, &start, &err);
+	if (r) {
+		pr_err("cannot start the application: %s\n", err ? err : "unknown error");
+		kernel_exit(127);	/* as a shell does for a command it cannot run */
+	}
+	mem_reclaim_app_image();
+	r = uvm_reserve(STACK_TOP - STACK_MAX, STACK_MAX - STACK_MAPPED, PROT_READ | PROT_WRITE);
+	if (r)
+		pr_warn("stack beyond %d KiB unavailable (%d)\n", STACK_MAPPED / 1024, r);
+	proc.brk_start = proc.brk = start.brk_start;
+	proc.mmap_top = MMAP_TOP;
+	proc.mmap_floor = start.brk_start + BRK_GAP;
+	if (start.base)
+		pr_info("static-pie loaded at base %lx\n", start.base);
+	pr_info("app start at %lu tsc\n", time_ticks_since_boot());
+	arch_enter_app(start.entry, start.sp);
+}
+
+__noreturn void process_exit(int status)
+{
+	if (proc.first_write_tsc)
+		pr_info("first write at %lu tsc\n", proc.first_write_tsc);
+	kernel_exit(status);
+}

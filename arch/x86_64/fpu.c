@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* XSAVE-based vector state with only x87, SSE and AVX enabled; FXSAVE where the CPU lacks XSAVE. */
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/fpu.h"
+#include "kernel/log.h"
+
+/* Intel SDM vol. 1, 13.1: XCR0 state components. */
+#define XCR0_X87	(1u << 0)
+#define XCR0_SSE	(1u << 1)
+#define XCR0_AVX	(1u << 2)
+
+static size_t state_size = 512;
+static uint64_t xcr0;
+static enum { FPU_FXSAVE, FPU_XSAVE, FPU_XSAVEOPT } method;
+
+static void xsetbv(uint32_t reg, uint64_t v)
+{
+	__asm__ volatile("xsetbv" :: "c"(reg), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+void fpu_init(void)
+{
+	uint32_t a, b, c, d;
+
+	__asm__ volatile("fninit");
+	if (!cpu.xsave) {
+		method = FPU_FXSAVE;
+		state_size = 512;
+		return;
+	}
+	cpuid(0xd, 0, &a, &b, &c, &d);
+	xcr0 = (XCR0_X87 | XCR0_SSE | XCR0_AVX) & a;
+	xsetbv(0, xcr0);
+	/* EBX: size for the components enabled in XCR0 now (SDM vol. 2A, CPUID leaf 0DH). */
+	cpuid(0xd, 0, &a, &b, &c, &d);
+	state_size = b;
+	method = cpu.xsaveopt ? FPU_XSAVEOPT : FPU_XSAVE;
+}
+
+size_t fpu_state_size(void)
+{
+	return state_size;
+}
+
+const char *fpu_method(void)
+{
+	return method == FPU_XSAVEOPT ? "xsaveopt" : method == FPU_XSAVE ? "xsave" : "fxsave";
+}
+
+void fpu_save(void *area)
+{
+	uint32_t lo = (uint32_t)xcr0, hi = (uint32_t)(xcr0 >> 32);
+
+	switch (method) {
+	case FPU_XSAVEOPT:
+		__asm__ volatile("xsaveopt64 (%0)" :: "r"(area), "a"(lo), "d"(hi) : "memory");
+		break;
+	case FPU_XSAVE:
+		__asm__ volatile("xsave64 (%0)" :: "r"(area), "a"(lo), "d"(hi) : "memory");
+		break;
+	case FPU_FXSAVE:
+		__asm__ volatile("fxsave64 (%0)" :: "r"(area) : "memory");
+		break;
+	}
+}
+
+void fpu_restore(const void *area)
+{
+	uint32_t lo = (uint32_t)xcr0, hi = (uint32_t)(xcr0 >> 32);
+
+	if (method == FPU_FXSAVE)
+		__asm__ volatile("fxrstor64 (%0)" :: "r"(area) : "memory");
+	else
+		__asm__ volatile("xrstor64 (%0)" :: "r"(area), "a"(lo), "d"(hi) : "memory");
+}
+
+void fpu_init_state(void *area)
+{
+	uint32_t mxcsr = 0x1f80;	/* all exceptions masked, round to nearest */
+
+	__builtin_memset(area, 0, state_size);
+	__asm__ volatile("fninit; ldmxcsr %0" :: "m"(mxcsr));
+	/* XSAVE (not XSAVEOPT): the area is fresh, its header must be written in full. */
+	if (method == FPU_FXSAVE)
+		__asm__ volatile("fxsave64 (%0)" :: "r"(area) : "memory");
+	else
+		__asm__ volatile("xsave64 (%0)" :: "r"(area), "a"((uint32_t)xcr0),
+				 "d"((uint32_t)(xcr0 >> 32)) : "memory");
+}

@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Four-level x86_64 page tables (Intel SDM vol. 3A, 4.5) for the single address space. */
+#include <mote/compiler.h>
+#include <mote/errno.h>
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/paging.h"
+
+#define PTE_P		(1ul << 0)
+#define PTE_W		(1ul << 1)
+#define PTE_PWT		(1ul << 3)
+#define PTE_PCD		(1ul << 4)
+#define PTE_PS		(1ul << 7)
+#define PTE_G		(1ul << 8)
+#define PTE_NX		(1ul << 63)
+#define PTE_ADDR	0x000ffffffffff000ul
+
+static pt_alloc_fn table_alloc;
+static paddr_t root;
+
+static uint64_t *table(uint64_t entry)
+{
+	return phys_to_virt(entry & PTE_ADDR);
+}
+
+static uint64_t pte_bits(unsigned int flags)
+{
+	uint64_t bits = PTE_P;
+
+	if (flags & PG_WRITE)
+		bits |= PTE_W;
+	if (!(flags & PG_EXEC) && cpu.nx)
+		bits |= PTE_NX;
+	if (flags & PG_UNCACHED)
+		bits |= PTE_PCD | PTE_PWT;
+	if ((flags & PG_GLOBAL) && cpu.pge)
+		bits |= PTE_G;
+	return bits;
+}
+
+static unsigned int pte_flags(uint64_t pte)
+{
+	unsigned int f = 0;
+
+	if (pte & PTE_W)
+		f |= PG_WRITE;
+	if (!(pte & PTE_NX))
+		f |= PG_EXEC;
+	if (pte & PTE_PCD)
+		f |= PG_UNCACHED;
+	if (pte & PTE_G)
+		f |= PG_GLOBAL;
+	return f;
+}
+
+static unsigned int index_at(vaddr_t va, int level)
+{
+	return (va >> (12 + 9 * level)) & 511;
+}
+
+static uint64_t level_size(int level)
+{
+	return 1ul << (12 + 9 * level);
+}
+
+int paging_init(pt_alloc_fn alloc)
+{
+	table_alloc = alloc;
+	root = alloc();
+	return root == PADDR_NONE ? -ENOMEM : 0;
+}
+
+void paging_activate(void)
+{
+	write_cr3(root);
+}
+
+paddr_t paging_root(void)
+{
+	return root;
+}
+
+/* Intermediate entries stay permissive; leaf entries carry the real attributes. */
+#define PTE_TABLE (PTE_P | PTE_W)
+
+/* Replaces a large page by a table of the next smaller pages with the same attributes. */
+static int split(uint64_t *entry, int level)
+{
+	paddr_t t = table_alloc();
+	uint64_t *child, base = *entry & PTE_ADDR & ~(level_size(level) - 1);
+	uint64_t attrs = *entry & ~PTE_ADDR & ~PTE_PS;
+
+	if (t == PADDR_NONE)
+		return -ENOMEM;
+	child = phys_to_virt(t);
+	for (int i = 0; i < 512; i++)
+		child[i] = (base + i * level_size(level - 1)) | attrs |
+			   (level - 1 > 0 ? PTE_PS : 0);
+	*entry = t | PTE_TABLE;
+	return 0;
+}
+
+/* Walks to the entry for va at `level`, creating tables; splits large pages on the way when asked. */
+static uint64_t *walk(vaddr_t va, int target, bool create, int *err)
+{
+	uint64_t *t = phys_to_virt(root);
+
+	for (int level = 3; level > target; level--) {
+		uint64_t *e = &t[index_at(va, level)];
+
+		if (!(*e & PTE_P)) {
+			paddr_t n;
+
+			if (!create)
+				return NULL;
+			n = table_alloc();
+			if (n == PADDR_NONE) {
+				*err = -ENOMEM;
+				return NULL;
+			}
+			*e = n | PTE_TABLE;
+		} else if (*e & PTE_PS) {
+			int r;
+
+			if (!create)
+				return NULL;
+			r = split(e, level);
+			if (r) {
+				*err = r;
+				return NULL;
+			}
+			invlpg(va);
+		}
+		t = table(*e);
+	}
+	return &t[index_at(va, target)];
+}
+
+static int size_level(uint64_t page_size)
+{
+	return page_size == PAGE_1G ? 2 : page_size == PAGE_2M ? 1 : 0;
+}
+
+int pt_map(vaddr_t va, paddr_t pa, uint64_t page_size, unsigned int flags)
+{
+	int level = size_level(page_size), err = -EINVAL;
+	uint64_t *e;
+
+	if (!IS_ALIGNED(va | pa, page_size) || (level == 2 && !cpu.pages_1g))
+		return -EINVAL;
+	e = walk(va, level, true, &err);
+	if (!e)
+		return err;
+	if (*e & PTE_P)
+		return -EEXIST;
+	*e = pa | pte_bits(flags) | (level ? PTE_PS : 0);
+	return 0;
+}
+
+int pt_map_range(vaddr_t va, paddr_t pa, uint64_t len, unsigned int flags)
+{
+	uint64_t end = va + len;
+
+	if (!IS_ALIGNED(va | pa | len, PAGE_4K))
+		return -EINVAL;
+	while (va < end) {
+		uint64_t size = PAGE_4K;
+		int r;
+
+		if (cpu.pages_1g && IS_ALIGNED(va | pa, PAGE_1G) && end - va >= PAGE_1G)
+			size = PAGE_1G;
+		else if (IS_ALIGNED(va | pa, PAGE_2M) && end - va >= PAGE_2M)
+			size = PAGE_2M;
+		r = pt_map(va, pa, size, flags);
+		if (r)
+			return r;
+		va += size;
+		pa += size;
+	}
+	return 0;
+}
+
+/*
+ * Finds the leaf covering va. When the leaf is larger than the part of
+ * [va, end) it covers, it is split so the caller can act on that part only.
+ */
+static uint64_t *leaf_for(vaddr_t va, vaddr_t end, int *level_out, int *err)
+{
+	uint64_t *t = phys_to_virt(root);
+
+	for (int level = 3; level >= 0; level--) {
+		uint64_t *e = &t[index_at(va, level)];
+
+		if (!(*e & PTE_P)) {
+			*level_out = level;
+			return NULL;
+		}
+		if (level == 0 || (*e & PTE_PS)) {
+			uint64_t size = level_size(level);
+
+			if (level > 0 && (!IS_ALIGNED(va, size) || end - va < size)) {
+				int r = split(e, level);
+				if (r) {
+					*err = r;
+					return NULL;
+				}
+				invlpg(va);
+				t = table(*e);
+				continue;
+			}
+			*level_out = level;
+			return e;
+		}
+		t = table(*e);
+	}
+	return NULL;
+}
+
+int pt_unmap(vaddr_t va, uint64_t len, void (*release)(paddr_t pa, uint64_t size))
+{
+	vaddr_t end = va + len;
+
+	while (va < end) {
+		int level = 0, err = 0;
+		uint64_t *e = leaf_for(va, end, &level, &err);
+		uint64_t size = level_size(level);
+
+		if (err)
+			return err;
+		if (e) {
+			paddr_t pa = *e & PTE_ADDR;
+
+			*e = 0;
+			invlpg(va);
+			if (release)
+				release(pa, size);
+		}
+		va = ALIGN_DOWN(va, size) + size;
+	}
+	return 0;
+}
+
+int pt_protect(vaddr_t va, uint64_t len, unsigned int flags)
+{
+	vaddr_t end = va + len;
+
+	while (va < end) {
+		int level = 0, err = 0;
+		uint64_t *e = leaf_for(va, end, &level, &err);
+		uint64_t size = level_size(level);
+
+		if (err)
+			return err;
+		if (e) {
+			*e = (*e & PTE_ADDR) | pte_bits(flags) | (level ? PTE_PS : 0);
+			invlpg(va);
+		}
+		va = ALIGN_DOWN(va, size) + size;
+	}
+	return 0;
+}
+
+bool pt_lookup(vaddr_t va, paddr_t *pa, unsigned int *flags, uint64_t *page_size)
+{
+	uint64_t *t = phys_to_virt(root);
+
+	for (int level = 3; level >= 0; level--) {
+		uint64_t e = t[index_at(va, level)];
+
+		if (!(e & PTE_P))
+			return false;
+		if (level == 0 || (e & PTE_PS)) {
+			uint64_t size = level_size(level);
+
+			if (pa)
+				*pa = (e & PTE_ADDR & ~(size - 1)) + (va & (size - 1));
+			if (flags)
+				*flags = pte_flags(e);
+			if (page_size)
+				*page_size = size;
+			return true;
+		}
+		t = table(e);
+	}
+	return false;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Page-table API: map, unmap, protect and look up 4 KiB, 2 MiB and 1 GiB pages in the one address space. */
+#ifndef ARCH_X86_64_PAGING_H
+#define ARCH_X86_64_PAGING_H
+
+#include <mote/types.h>
+
+/* Mapping attributes, independent of the PTE encoding. */
+#define PG_WRITE	(1u << 0)
+#define PG_EXEC		(1u << 1)
+#define PG_UNCACHED	(1u << 2)	/* MMIO: PCD | PWT */
+#define PG_GLOBAL	(1u << 3)
+
+#define PAGE_4K		(1ul << 12)
+#define PAGE_2M		(1ul << 21)
+#define PAGE_1G		(1ul << 30)
+
+/* Allocates one zeroed page for a page table; PADDR_NONE when out of memory. */
+typedef paddr_t (*pt_alloc_fn)(void);
+#define PADDR_NONE (~(paddr_t)0)
+
+/* Starts a new, empty top-level table; pt_activate() loads it into CR3. */
+int paging_init(pt_alloc_fn alloc);
+void paging_activate(void);
+paddr_t paging_root(void);
+
+/* Maps [va, va + len) to [pa, pa + len) with the largest pages alignment allows (1 GiB only when the CPU has them). */
+int pt_map_range(vaddr_t va, paddr_t pa, uint64_t len, unsigned int flags);
+/* Maps one page of the given size; -EEXIST if something is mapped there. */
+int pt_map(vaddr_t va, paddr_t pa, uint64_t page_size, unsigned int flags);
+/* Unmaps [va, va + len), splitting large pages at the edges; calls release for each 4K-or-larger page removed (may be NULL). */
+int pt_unmap(vaddr_t va, uint64_t len, void (*release)(paddr_t pa, uint64_t size));
+/* Changes attributes of the mapped pages in [va, va + len), splitting large pages at the edges. */
+int pt_protect(vaddr_t va, uint64_t len, unsigned int flags);
+/* Translates va; returns false when not mapped. */
+bool pt_lookup(vaddr_t va, paddr_t *pa, unsigned int *flags, uint64_t *page_size);
+
+#endif

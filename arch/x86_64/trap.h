@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Trap frames, vectors and the exception fixup table. */
+#ifndef ARCH_X86_64_TRAP_H
+#define ARCH_X86_64_TRAP_H
+
+#include <mote/types.h>
+
+/* Layout pushed by arch/x86_64/trap_entry.S; the CPU's part starts at rip. */
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+enum {
+	VEC_DE = 0, VEC_DB = 1, VEC_NMI = 2, VEC_BP = 3, VEC_OF = 4, VEC_BR = 5,
+	VEC_UD = 6, VEC_NM = 7, VEC_DF = 8, VEC_TS = 10, VEC_NP = 11, VEC_SS = 12,
+	VEC_GP = 13, VEC_PF = 14, VEC_MF = 16, VEC_AC = 17, VEC_MC = 18,
+	VEC_XM = 19, VEC_VE = 20, VEC_CP = 21,
+	VEC_IRQ_BASE = 32,
+	VEC_TIMER = 0xf0,
+	VEC_SPURIOUS = 0xff,
+};
+
+typedef void (*irq_handler_fn)(struct trap_frame *tf, void *arg);
+
+void idt_init(void);
+void trap_set_handler(unsigned int vector, irq_handler_fn fn, void *arg);
+
+/* An instruction that may fault on an application address, and where to resume. */
+struct ex_entry {
+	uint64_t insn;
+	uint64_t fixup;
+};
+
+/*
+ * Called for an exception raised by application code (rip in the lower
+ * half). Returns only if it resolved the fault (e.g. demand paging).
+ */
+typedef void (*trap_app_fault_fn)(struct trap_frame *tf, uint64_t cr2);
+void trap_set_app_fault_handler(trap_app_fault_fn fn);
+
+/* Called for a not-present page fault below USER_TOP; true when it mapped the page. */
+typedef bool (*trap_pf_resolver_fn)(uint64_t addr, bool write);
+void trap_set_page_fault_resolver(trap_pf_resolver_fn fn);
+
+void trap_dispatch(struct trap_frame *tf);
+void trap_dump_registers(const struct trap_frame *tf);
+void backtrace_print(uint64_t rbp, uint64_t rip);
+
+#endif

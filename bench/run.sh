@@ -1,0 +1,368 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Runs the benchmarks (`make bench`): boot time, instructions to first write, image size, minimum memory.
+#
+# usage: bench/run.sh [BUILD_DIR]   (default build/apps/hello; the PVH image
+#                                    is BUILD_DIR/mote.elf)
+#
+# Prints "NAME VALUE UNIT" figures on stdout, after a "# qemu VERSION" line;
+# a measurement that cannot be made prints "# NAME failed: reason" instead.
+# Progress goes to stderr. Exits non-zero only when hello itself cannot boot.
+#
+# Every guest - hello, the empty guest and the Linux baseline - boots through
+# tools/mote-run with the same platform and memory, so QEMU's flags are
+# identical but for the kernel (and, for Linux, its initrd and command line),
+# and each wall time includes the same runner overhead. The empty guest and
+# Linux print no "mote: exit status" line: the runner then exits 125 and names
+# QEMU's own exit code, which must be 1 (isa-debug-exit given 0).
+#
+# Environment (defaults in brackets):
+#   BENCH_RUNS [21]          timed boots of the empty guest and of hello
+#   BENCH_LINUX_RUNS [11]    timed boots of Linux ...
+#   BENCH_LINUX_BUDGET [180] ... stopping early after this many seconds
+#   BENCH_MEM [256M]         guest RAM for the wall-time figures
+#   BENCH_MEM_TIMEOUT [10]   seconds per boot while looking for the minimum RAM
+#   BENCH_SKIP               space-separated groups to leave out:
+#                            boot, linux, insns, mem
+#   MOTE_QEMU, MOTE_ACCEL    passed on to tools/mote-run
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
+
+build_dir=${1:-$root/build/apps/hello}
+hello=$build_dir/mote.elf
+runner=$root/tools/mote-run
+runs=${BENCH_RUNS:-21}
+linux_runs=${BENCH_LINUX_RUNS:-11}
+linux_budget=${BENCH_LINUX_BUDGET:-180}
+mem=${BENCH_MEM:-256M}
+mem_timeout=${BENCH_MEM_TIMEOUT:-10}
+skip=" ${BENCH_SKIP:-} "
+
+empty=$root/build/bench/empty.elf
+linux_dir=$root/build/bench/linux
+# "quiet": a fast-booting Linux does not print its boot log on a serial port.
+# reboot=t: init's fallback (reboot -f) then triple-faults, and -no-reboot
+# ends QEMU, should isa-debug-exit be missing.
+linux_append="console=ttyS0 quiet reboot=t panic=-1"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mote-bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+skipped() {
+	[[ $skip == *" $1 "* ]]
+}
+
+# boot KIND OUT [RUNNER OPTIONS]...: one timed boot through the runner of
+# hello, the empty guest or Linux, on microvm. Sets BENCH_RC, BENCH_US and
+# BOOT_WHY (empty when the boot did what it should).
+boot() {
+	local kind=$1 out=$2
+	shift 2
+	local args=(--plat microvm "$@")
+	case $kind in
+	hello) bench_time_us "$out" "$runner" "${args[@]}" "$hello" ;;
+	empty) bench_time_us "$out" "$runner" "${args[@]}" "$empty" ;;
+	linux)
+		bench_time_us "$out" "$runner" "${args[@]}" \
+			--initrd "$linux_dir/initrd.cpio" --append "$linux_append" \
+			"$linux_dir/vmlinux"
+		;;
+	esac
+	BOOT_WHY=$(boot_check "$kind" "$out" "$BENCH_RC")
+}
+
+# Why a boot's console and exit status are not what KIND should give, or
+# nothing when they are.
+boot_check() {
+	local kind=$1 out=$2 rc=$3 qemu_rc
+	case $rc in
+	124) echo "timed out"; return ;;
+	126) echo "runner error: $(grep -a -m1 '^mote-run:' "$out" | tail -c 200)"; return ;;
+	esac
+	case $kind in
+	hello)
+		((rc == 0)) || { echo "exit status $rc"; return; }
+		grep -aq 'Hello from Mote' "$out" || { echo "no 'Hello from Mote' on the console"; return; }
+		;;
+	empty | linux)
+		# 125: no status line, as expected; the runner names QEMU's code.
+		((rc == 125)) || { echo "runner exit status $rc, expected 125"; return; }
+		qemu_rc=$(sed -n 's/.*(qemu exit code \([0-9]*\)).*/\1/p' "$out" | tail -n 1)
+		[[ -z $qemu_rc || $qemu_rc == 1 ]] \
+			|| { echo "qemu exit code $qemu_rc, expected 1 (debug-exit 0)"; return; }
+		if [[ $kind == linux ]]; then
+			grep -aq 'Hello from Linux' "$out" || { echo "no 'Hello from Linux' on the console"; return; }
+		fi
+		;;
+	esac
+}
+
+# --- Build the guests we compare with (each skips when up to date). ---
+
+empty_ok=1
+if ! "$here/empty/build.sh" >"$tmp/empty-build.log" 2>&1; then
+	empty_ok=0
+	empty_why="build failed: $(tail -n 1 "$tmp/empty-build.log")"
+fi
+linux_ok=1
+linux_why=
+if skipped linux || skipped boot; then
+	linux_ok=0
+	linux_why=skipped
+	bench_log "Linux baseline skipped"
+elif ! "$here/linux/build.sh" >"$tmp/linux-build.log" 2>&1; then
+	linux_ok=0
+	linux_why="build failed: $(tail -n 1 "$tmp/linux-build.log")"
+fi
+
+# --- Can hello boot at all? This also warms the page cache. ---
+
+hello_ok=1
+if [[ ! -x $runner ]]; then
+	hello_ok=0
+	hello_why="no runner at $runner"
+elif [[ ! -f $hello ]]; then
+	hello_ok=0
+	hello_why="no image at $hello (build hello first)"
+else
+	bench_log "hello: first boot"
+	boot hello "$tmp/hello0.txt" --mem "$mem" --timeout 60
+	if [[ -n $BOOT_WHY ]]; then
+		hello_ok=0
+		hello_why=$BOOT_WHY
+		sed 's/^/  | /' "$tmp/hello0.txt" | tail -n 20 >&2
+	fi
+fi
+if ((empty_ok)) && [[ -x $runner ]]; then
+	boot empty "$tmp/empty0.txt" --mem "$mem" --timeout 60
+	if [[ -n $BOOT_WHY ]]; then
+		empty_ok=0
+		empty_why=$BOOT_WHY
+	fi
+fi
+
+# The runner names the QEMU version on stderr; ask QEMU when it never ran.
+qemu_version=$(sed -n 's/^mote-run: qemu \([^ ,]*\).*/\1/p' "$tmp"/*0.txt 2>/dev/null | head -n 1 || true)
+if [[ -z $qemu_version ]]; then
+	qemu_version=$("${MOTE_QEMU:-qemu-system-x86_64}" --version 2>/dev/null \
+		| sed -n '1s/^QEMU emulator version \([^ ]*\).*/\1/p' || true)
+fi
+accel=$(sed -n 's/^mote-run: qemu .*, accel \([a-z]*\).*/\1/p' "$tmp"/*0.txt 2>/dev/null | head -n 1 || true)
+echo "# qemu ${qemu_version:-unknown}"
+bench_comment "microvm (acpi=off, qboot) via tools/mote-run, accel ${accel:-unknown}," \
+	"-m $mem, $(nproc) host cpus, $(uname -r)"
+
+# --- Image size ---
+
+if [[ -f $hello ]]; then
+	bench_figure image.hello.bytes "$(stat -c %s "$hello")" bytes
+else
+	bench_fail image.hello.bytes "no image at $hello"
+fi
+
+# --- Wall time from launching QEMU to its exit: empty guest and hello ---
+
+# time_boots KIND N TIMEOUT_S [BUDGET_S]: N timed boots; sets TIMES (µs of
+# the good boots) and FAILS (count, with the last reason in FAIL_WHY).
+time_boots() {
+	local kind=$1 n=$2 to=$3 budget=${4:-0} i start
+	TIMES=()
+	FAILS=0
+	FAIL_WHY=
+	start=$(bench_now_us)
+	for ((i = 1; i <= n; i++)); do
+		boot "$kind" "$tmp/$kind-run.txt" --mem "$mem" --timeout "$to"
+		if [[ -n $BOOT_WHY ]]; then
+			FAILS=$((FAILS + 1))
+			FAIL_WHY=$BOOT_WHY
+		else
+			TIMES+=("$BENCH_US")
+		fi
+		bench_log "$kind: run ${RUN_NO:-$i}/${RUN_OF:-$n}: $(bench_us_to_ms "$BENCH_US") ms${BOOT_WHY:+ ($BOOT_WHY)}"
+		if ((budget > 0 && $(bench_now_us) - start > budget * 1000000 && i < n)); then
+			bench_log "$kind: time budget of ${budget} s spent after $i runs"
+			break
+		fi
+	done
+}
+
+# report_wall NAME: the median of TIMES as NAME, or why there is none.
+# Sets WALL_MS (empty on failure).
+report_wall() {
+	local name=$1 med
+	WALL_MS=
+	if ((FAILS > 0)); then
+		bench_fail "$name" "$FAILS of $((FAILS + ${#TIMES[@]})) boots failed (last: $FAIL_WHY)"
+		return
+	fi
+	med=$(bench_median "${TIMES[@]}")
+	WALL_MS=$(bench_us_to_ms "$med")
+	bench_figure "$name" "$WALL_MS" ms
+	bench_comment "$name: ${#TIMES[@]} runs, min $(bench_us_to_ms "$(printf '%s\n' "${TIMES[@]}" | sort -n | head -n 1)")" \
+		"max $(bench_us_to_ms "$(printf '%s\n' "${TIMES[@]}" | sort -n | tail -n 1)") ms"
+}
+
+hello_ms=
+if skipped boot; then
+	bench_comment "boot figures skipped"
+else
+	# Alternate the two guests so that a change in host load hits both alike.
+	empty_times=()
+	hello_times=()
+	empty_fails=0
+	hello_fails=0
+	RUN_OF=$runs
+	for ((r = 1; r <= runs; r++)); do
+		RUN_NO=$r
+		if ((empty_ok)); then
+			time_boots empty 1 20
+			empty_times+=(${TIMES[@]+"${TIMES[@]}"})
+			((FAILS)) && empty_fails=$((empty_fails + 1)) && empty_last=$FAIL_WHY
+		fi
+		if ((hello_ok)); then
+			time_boots hello 1 20
+			hello_times+=(${TIMES[@]+"${TIMES[@]}"})
+			((FAILS)) && hello_fails=$((hello_fails + 1)) && hello_last=$FAIL_WHY
+		fi
+	done
+	unset RUN_NO RUN_OF
+	if ((empty_ok)); then
+		TIMES=(${empty_times[@]+"${empty_times[@]}"})
+		FAILS=$empty_fails
+		FAIL_WHY=${empty_last:-}
+		report_wall boot.empty.microvm.wall_ms
+	else
+		bench_fail boot.empty.microvm.wall_ms "$empty_why"
+	fi
+	if ((hello_ok)); then
+		TIMES=(${hello_times[@]+"${hello_times[@]}"})
+		FAILS=$hello_fails
+		FAIL_WHY=${hello_last:-}
+		report_wall boot.hello.microvm.wall_ms
+		hello_ms=$WALL_MS
+	else
+		bench_fail boot.hello.microvm.wall_ms "$hello_why"
+	fi
+
+	# --- Linux baseline: same runner, platform and memory ---
+
+	linux_ms=
+	if ((linux_ok)); then
+		bench_log "linux: first boot"
+		boot linux "$tmp/linux0.txt" --mem "$mem" --timeout 120
+		if [[ -n $BOOT_WHY ]]; then
+			linux_ok=0
+			linux_why=$BOOT_WHY
+			sed 's/^/  | /' "$tmp/linux0.txt" | tail -n 20 >&2
+		fi
+	fi
+	if ((linux_ok)); then
+		time_boots linux "$linux_runs" 120 "$linux_budget"
+		report_wall boot.linux.microvm.wall_ms
+		linux_ms=$WALL_MS
+		if ((${#TIMES[@]} < linux_runs && FAILS == 0)); then
+			bench_comment "boot.linux.microvm.wall_ms: only ${#TIMES[@]} of $linux_runs runs (time budget ${linux_budget} s)"
+		fi
+		bench_comment "linux: $(cat "$linux_dir/kernel-version" 2>/dev/null || echo vmlinuz) booted as vmlinux through PVH," \
+			"busybox initrd, append \"$linux_append\""
+	elif [[ $linux_why == skipped ]]; then
+		bench_comment "Linux baseline skipped"
+	else
+		bench_fail boot.linux.microvm.wall_ms "$linux_why"
+	fi
+	if [[ $linux_why == skipped ]]; then
+		:
+	elif [[ -n $linux_ms && -n $hello_ms ]] && ratio=$(bench_ratio "$linux_ms" "$hello_ms"); then
+		bench_figure boot.hello.microvm.wall_ms.vs_linux "$ratio" x
+	else
+		bench_fail boot.hello.microvm.wall_ms.vs_linux "needs both boot.linux and boot.hello wall times"
+	fi
+fi
+
+# --- Instructions to the first write, under -icount (guest TSC = instructions) ---
+
+if skipped insns; then
+	bench_comment "instruction counts skipped"
+elif ((!hello_ok)); then
+	bench_fail boot.hello.insns "$hello_why"
+else
+	first=()
+	start_at=()
+	why=
+	for i in 1 2 3; do
+		boot hello "$tmp/icount.txt" --mem "$mem" --timeout 120 --icount
+		if [[ -n $BOOT_WHY ]]; then
+			why="under --icount: $BOOT_WHY"
+			break
+		fi
+		fw=$(tr -d '\r' <"$tmp/icount.txt" | sed -n 's/^mote: first write at \([0-9]*\) tsc$/\1/p' | tail -n 1)
+		[[ -n $fw ]] && first+=("$fw")
+		as=$(tr -d '\r' <"$tmp/icount.txt" | sed -n 's/^mote: app start at \([0-9]*\) tsc$/\1/p' | tail -n 1)
+		[[ -n $as ]] && start_at+=("$as")
+		bench_log "icount: run $i: app start at ${as:-?}, first write at ${fw:-?}"
+	done
+	if [[ -n $why ]]; then
+		bench_fail boot.hello.insns "$why"
+	elif ((${#first[@]} == 3)); then
+		bench_figure boot.hello.insns "$(bench_median "${first[@]}")" insns
+		if [[ $(printf '%s\n' "${first[@]}" | sort -u | wc -l) != 1 ]]; then
+			bench_comment "boot.hello.insns varies: ${first[*]}"
+		fi
+	else
+		bench_fail boot.hello.insns "no 'mote: first write at N tsc' line on the console"
+	fi
+	if [[ -z $why ]] && ((${#start_at[@]} == 3)); then
+		bench_figure boot.hello.app_start.insns "$(bench_median "${start_at[@]}")" insns
+	fi
+fi
+
+# --- Smallest RAM that still runs hello ---
+#
+# QEMU 7.2 takes -m in KiB with a K suffix (a bare number means MiB, and
+# -m 0 means the 128 MiB default); it rounds the size up to a multiple of
+# 8 KiB and enforces no lower bound (pc, q35 and microvm all accept 8K). A
+# guest loaded at 1 MiB cannot run in 1 MiB or less: on microvm the run then
+# hangs until the timeout (the empty guest, 28 bytes at 1 MiB, first boots
+# with 1025K, i.e. 1032K). A hang costs BENCH_MEM_TIMEOUT; a good boot of
+# hello takes well under a second even on a loaded host. We bisect in 64 KiB steps between 256 KiB (taken to fail) and 64 MiB
+# (must boot); a boot is good when it prints "Hello from Mote" and ends with
+# "mote: exit status 0".
+
+mem_boots() {
+	bench_log "mem: trying ${1}K"
+	boot hello "$tmp/mem.txt" --mem "${1}K" --timeout "$mem_timeout"
+	bench_log "mem: ${1}K: ${BOOT_WHY:-ok}"
+	[[ -z $BOOT_WHY ]]
+}
+
+if skipped mem; then
+	bench_comment "memory figure skipped"
+elif ((!hello_ok)); then
+	bench_fail mem.hello.min_kib "$hello_why"
+else
+	lo=256 # KiB; taken not to boot
+	hi=65536 # KiB; must boot
+	if ! mem_boots "$hi"; then
+		bench_fail mem.hello.min_kib "does not boot even with ${hi}K ($BOOT_WHY)"
+	else
+		while ((hi - lo > 64)); do
+			mid=$(((lo + hi) / 2 / 64 * 64))
+			((mid > lo)) || mid=$((lo + 64))
+			if mem_boots "$mid"; then
+				hi=$mid
+			else
+				lo=$mid
+			fi
+		done
+		bench_figure mem.hello.min_kib "$hi" KiB
+	fi
+fi
+
+if ((!hello_ok)); then
+	bench_log "hello does not boot: $hello_why"
+	exit 1
+fi

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Boot order: command line, memory, page tables, a real stack, platform, clocks, then the application. */
+#include <mote/compiler.h>
+#include "abi/process.h"
+#include "abi/syscall.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/fpu.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/setup.h"
+#include "arch/x86_64/syscall.h"
+#include "kernel/heap.h"
+#include "kernel/init.h"
+#include "kernel/kva.h"
+#include "kernel/ktest.h"
+#include "kernel/log.h"
+#include "kernel/mem.h"
+#include "kernel/page_alloc.h"
+#include "kernel/panic.h"
+#include "kernel/random.h"
+#include "kernel/time.h"
+#include "lib/string.h"
+#include "plat/plat.h"
+
+struct cmdline kernel_cmdline;
+static char cmdline_buf[BOOTINFO_CMDLINE_MAX];
+static struct bootinfo *boot;
+static struct kstack main_stack;
+
+static paddr_t heap_virt_to_phys(const void *p)
+{
+	uint64_t v = (uint64_t)p;
+
+	if (v < 0xffff800000000000ul || v >= 0xffffc80000000000ul)
+		return PADDR_INVALID;
+	return virt_to_phys(p);
+}
+
+static void apply_parameters(void)
+{
+	uint64_t v;
+
+	if (cmdline_get_u64(&kernel_cmdline, "loglevel", &v) == 0)
+		log_level = (int)(v > LOG_TRACE ? LOG_TRACE : v);
+	if (cmdline_get(&kernel_cmdline, "strace"))
+		syscall_trace = strcmp(cmdline_get(&kernel_cmdline, "strace"), "0") != 0;
+}
+
+/* Second half, on a kernel stack with a guard page. */
+static __noreturn void kernel_main_stack(void *arg)
+{
+	struct percpu *pc = this_cpu();
+
+	(void)arg;
+	pc->kstack_base = main_stack.base;
+	pc->kstack_top = main_stack.top;
+	mem_reclaim_boot();
+	heap_init(phys_to_virt, heap_virt_to_phys);
+
+	plat_init_early(boot);
+	plat_init();
+	fpu_init();
+	time_init(boot->tsc_entry);
+	random_init(boot->tsc_entry);
+	arch_syscall_init();
+	pr_debug("%s, %lu KiB free, FPU %s (%zu bytes)\n", plat_name(),
+		 page_alloc_free_bytes() / 1024, fpu_method(), fpu_state_size());
+	ktest_run_selected();
+	process_start((int)kernel_cmdline.argc, kernel_cmdline.argv);
+}
+
+__noreturn void kernel_main(struct bootinfo *bi)
+{
+	const char *err = NULL;
+	int r;
+
+	boot = bi;
+	strlcpy(cmdline_buf, bi->cmdline, sizeof(cmdline_buf));
+	if (cmdline_parse(cmdline_buf, &kernel_cmdline, &err)) {
+		pr_err("bad kernel command line: %s\n", err);
+		panic_stop();
+	}
+	apply_parameters();
+
+	r = mem_init(bi);
+	if (r)
+		panic_stop();
+	r = mem_paging_init(bi);
+	if (r) {
+		pr_err("cannot build the kernel page tables (%d)\n", r);
+		panic_stop();
+	}
+	r = kstack_alloc((size_t)CONFIG_KSTACK_SIZE_KIB * 1024, &main_stack);
+	if (r) {
+		pr_err("no memory for the kernel stack\n");
+		panic_stop();
+	}
+	arch_run_on_stack(main_stack.top, kernel_main_stack, NULL);
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Physical memory bring-up: the page allocator fed from the memory map, and the kernel's page tables. */
+#ifndef KERNEL_MEM_H
+#define KERNEL_MEM_H
+
+#include <mote/bootinfo.h>
+
+/* Feeds the page allocator from the memory map, minus the kernel, the initrd and page 0. */
+int mem_init(const struct bootinfo *bi);
+/* Builds the direct map and the kernel image mapping (W^X) and switches to them. */
+int mem_paging_init(const struct bootinfo *bi);
+/* Returns the boot-only part of the image (.boot: entry code, boot page tables and stack). */
+void mem_reclaim_boot(void);
+/* Returns the pages of the application's ELF copy inside the image, once it is loaded. */
+void mem_reclaim_app_image(void);
+
+/* Reads firmware data anywhere in physical memory: the direct map where it covers, else a temporary window. */
+const void *mem_phys_access(void *ctx, paddr_t addr, uint64_t len);
+
+#endif

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Kernel randomness for load addresses and AT_RANDOM (a ChaCha20 CSPRNG replaces the mixer later). */
+#ifndef KERNEL_RANDOM_H
+#define KERNEL_RANDOM_H
+
+#include <mote/types.h>
+
+void random_init(uint64_t seed);
+uint64_t random_u64(void);
+
+#endif

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* PC-compatible platforms (QEMU pc, q35, microvm; Firecracker): firmware tables and interrupt controllers. */
+#include <mote/errno.h>
+#include "arch/x86_64/lapic.h"
+#include "kernel/log.h"
+#include "kernel/mem.h"
+#include "plat/pc/mptable.h"
+#include "plat/pc/pc.h"
+#include "plat/plat.h"
+
+struct pc_platform pc;
+
+void plat_init_early(const struct bootinfo *bi)
+{
+	const char *err = NULL;
+	struct mptable_info mp;
+	int r;
+
+	r = acpi_parse(&pc.acpi_info, mem_phys_access, NULL, bi->rsdp, &err);
+	if (r == 0 && pc.acpi_info.has_madt) {
+		pc.acpi = true;
+		pc.lapic = pc.acpi_info.lapic;
+		pc.nioapic = pc.acpi_info.nioapic;
+		for (unsigned int i = 0; i < pc.nioapic; i++)
+			pc.ioapic[i] = pc.acpi_info.ioapic[i];
+		pc.ncpus = pc.acpi_info.ncpus;
+		return;
+	}
+	if (r && r != -ENOENT)
+		pr_warn("ignoring ACPI: %s\n", err ? err : "unknown error");
+	r = mptable_parse(&mp, mem_phys_access, NULL, &err);
+	if (r == 0) {
+		pc.mptable = true;
+		pc.lapic = mp.lapic;
+		pc.nioapic = mp.nioapic;
+		for (unsigned int i = 0; i < mp.nioapic && i < ACPI_MAX_IOAPIC; i++)
+			pc.ioapic[i] = mp.ioapic[i];
+		pc.ncpus = mp.ncpus;
+		return;
+	}
+	if (r != -ENOENT)
+		pr_warn("ignoring the MP table: %s\n", err ? err : "unknown error");
+	pr_info("no ACPI or MP table: assuming one CPU and no I/O APIC\n");
+	pc.ncpus = 1;
+}
+
+void plat_init(void)
+{
+	pic_disable();
+	for (unsigned int i = 0; i < pc.nioapic; i++)
+		ioapic_init(&pc.ioapic[i]);
+	lapic_init(pc.lapic);
+}
+
+const char *plat_name(void)
+{
+	if (pc.acpi)
+		return "pc (ACPI)";
+	if (pc.mptable)
+		return "pc (MP table)";
+	return "pc (no firmware tables)";
+}
+
+bool plat_refclock(struct plat_refclock *out)
+{
+	out->name = "PIT";
+	out->hz = 1193182;	/* Intel 8254 input clock */
+	out->read = pit_read;
+	out->mask = ~0ull;	/* pit_read() extends the count itself */
+	pit_start_free();
+	return pit_read() != pit_read() || pit_read() != 0;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Platform interface: firmware tables, interrupt controllers, clocks and power, for the kernel above. */
+#ifndef PLAT_PLAT_H
+#define PLAT_PLAT_H
+
+#include <mote/bootinfo.h>
+#include <mote/compiler.h>
+
+/* Reads ACPI or the MP table (through the direct map); before interrupts are on. */
+void plat_init_early(const struct bootinfo *bi);
+/* Masks the legacy PIC, sets up IOAPICs and the local APIC. */
+void plat_init(void);
+/* "pc (ACPI)", "microvm (MP table)", ... */
+const char *plat_name(void);
+
+/* Wall clock at the time of the call, seconds since 1970, from the CMOS RTC; 0 when unknown. */
+uint64_t plat_rtc_seconds(void);
+
+/*
+ * A free-running reference counter of known frequency, for calibrating the
+ * TSC and the LAPIC timer when no CPUID leaf or paravirtual clock tells
+ * them: the ACPI PM timer where present, else PIT channel 0. Returns false
+ * when the platform has neither.
+ */
+struct plat_refclock {
+	const char *name;
+	uint64_t hz;
+	uint64_t (*read)(void);		/* monotonic count, wrap handled by the caller within `mask` */
+	uint64_t mask;
+};
+bool plat_refclock(struct plat_refclock *out);
+
+__noreturn void plat_poweroff(int status);
+
+#endif
