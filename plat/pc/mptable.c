@@ -66,7 +66,7 @@ static paddr_t fps_find(bootinfo_phys_fn phys, void *ctx)
 {
 	const uint8_t *p;
 	paddr_t found = 0;
-	uint64_t base_kb = 639;
+	uint64_t base_kb = 640;	/* when the BDA does not say: the usual 640 KiB */
 
 	p = bootinfo_map(phys, ctx, BDA_EBDA_SEGMENT, 2);
 	if (p && bootinfo_get16(p) != 0)

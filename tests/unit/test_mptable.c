@@ -185,6 +185,18 @@ static void test_good(void)
 	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, &err), 0);
 	CHECK_EQ(mp.fps, 511 * 1024 + 0x20);
 
+	/*
+	 * qboot (QEMU microvm) leaves both BDA words zero and puts the table in
+	 * the last KiB below 640 KiB: a zero base-memory size means 640 KiB.
+	 */
+	world();
+	memset(mem + FPS, 0, 16);
+	put16(0x40e, 0);
+	put16(0x413, 0);
+	fps_build(0x9fc00, CT);
+	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, &err), 0);
+	CHECK_EQ(mp.fps, 0x9fc00);
+
 	/* An IRQ routed to the second I/O APIC gets its GSI from that one's base. */
 	world();
 	ct_len = 44;
