@@ -52,6 +52,9 @@ $(AUTOCONF): $(KCONFIG_CONFIG) Kconfig
 	$(Q)cd $(O) && $(KCONF_ENV) kconfig-conf --silentoldconfig $(abspath Kconfig) >/dev/null
 	$(Q)touch $@
 
+# Make rebuilds the included auto.conf first and restarts, so CONFIG_* are known below.
+$(O)/include/config/auto.conf: $(AUTOCONF)
+	$(Q)touch $@
 -include $(O)/include/config/auto.conf
 
 # ---------------------------------------------------------------- kernel
@@ -88,10 +91,12 @@ $(O)/obj/%.o: %.S $(AUTOCONF)
 # ---------------------------------------------------------------- application
 # An app is a directory of C files built against musl as an ordinary static Linux
 # executable. apps/NAME/app.mk may set APP_CFLAGS, APP_LDFLAGS, or APP_PIE := y
-# (static-pie, loaded at a random base).
+# (static-pie, loaded at a random base), or APP_MANGLE := CMD (run as `CMD FILE` on the
+# built executable: how tests make a corrupt ELF).
 APP_CFLAGS :=
 APP_LDFLAGS :=
 APP_PIE :=
+APP_MANGLE :=
 -include $(APP)/app.mk
 APP_SRCS := $(wildcard $(APP)/*.c)
 MUSL_LIB := /usr/lib/x86_64-linux-musl
@@ -105,11 +110,13 @@ $(IMG)/app: $(APP_SRCS) $(wildcard $(APP)/*.h) $(wildcard $(APP)/app.mk)
 	$(Q)$(HOSTCC) -static-pie -nostdlib -nostartfiles -o $@ $(MUSL_LIB)/rcrt1.o $(MUSL_LIB)/crti.o \
 		$(shell $(HOSTCC) -print-file-name=crtbeginS.o) $@.o $(APP_LDFLAGS) $(MUSL_LIB)/libc.a \
 		$(shell $(HOSTCC) -print-libgcc-file-name) $(shell $(HOSTCC) -print-file-name=crtendS.o) $(MUSL_LIB)/crtn.o
+	$(Q)$(if $(APP_MANGLE),$(APP_MANGLE) $@)
 else
 $(IMG)/app: $(APP_SRCS) $(wildcard $(APP)/*.h) $(wildcard $(APP)/app.mk)
 	$(Q)mkdir -p $(dir $@)
 	@echo "  MUSLCC  $(APP)"
 	$(Q)$(MUSLCC) -std=gnu11 -O2 -Wall -Wextra -Werror -static $(APP_CFLAGS) $(APP_SRCS) $(APP_LDFLAGS) -o $@
+	$(Q)$(if $(APP_MANGLE),$(APP_MANGLE) $@)
 endif
 
 $(IMG)/app_image.o: apps/app_image.S $(IMG)/app

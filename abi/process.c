@@ -26,6 +26,7 @@ struct process proc;
 #define STACK_MAX	(8ul << 20)			/* the rest appears on first touch, as RLIMIT_STACK */
 #define MMAP_TOP	(STACK_TOP - STACK_MAX - (1ul << 30))
 #define BRK_GAP		(1ul << 30)
+#define MAX_ARGS	65
 
 static const char *signal_for(uint64_t vector, int *status)
 {
@@ -74,18 +75,21 @@ static bool app_page_fault(uint64_t addr, bool write)
 
 __noreturn void process_start(int argc, char **argv)
 {
-	static char *default_argv[2];
+	static char *full_argv[MAX_ARGS + 1];
 	static char *envp[] = { "PATH=/bin:/usr/bin", "HOME=/", "TERM=linux", NULL };
 	struct exec_image_args a;
 	struct exec_start start;
 	const char *err = NULL;
 	int r;
 
-	if (argc == 0) {
-		default_argv[0] = (char *)app_image_name;
-		argv = default_argv;
-		argc = 1;
-	}
+	/* Words after `--` are the arguments; argv[0] is the application's name, as init's is on Linux. */
+	if (argc > MAX_ARGS - 1)
+		argc = MAX_ARGS - 1;
+	full_argv[0] = (char *)app_image_name;
+	for (int i = 0; i < argc; i++)
+		full_argv[i + 1] = argv[i];
+	argc++;
+	argv = full_argv;
 	a = (struct exec_image_args){
 		.image = app_image_start,
 		.size = (size_t)(app_image_end - app_image_start),

@@ -211,6 +211,7 @@ int bootinfo_set_cmdline(struct bootinfo *bi, bootinfo_phys_fn phys, void *ctx,
 			 paddr_t addr, uint64_t maxlen)
 {
 	uint64_t window = maxlen < BOOTINFO_CMDLINE_MAX ? maxlen : BOOTINFO_CMDLINE_MAX;
+	bool map_limited = false;
 	const uint8_t *p;
 
 	bi->cmdline[0] = '\0';
@@ -218,6 +219,43 @@ int bootinfo_set_cmdline(struct bootinfo *bi, bootinfo_phys_fn phys, void *ctx,
 		return 0;
 	if (window == 0)
 		return bootinfo_fail(bi, "command line given but the boot protocol allows none");
+
+	/*
+	 * Below the boot mapping limit every address is "readable", memory or
+	 * not: a pointer past the end of RAM reads bus float (0xff) or device
+	 * registers. So once the memory map is known, the line must lie in it.
+	 * Any type will do: loaders put boot data in reserved or NVS memory
+	 * too (QEMU microvm's qboot passes the PVH command line in NVS).
+	 */
+	if (bi->nmem > 0) {
+		uint64_t room = 0;
+		paddr_t at = addr;
+		int err = mem_normalise(bi);
+
+		if (err)
+			return err;
+		/* Sorted and overlap-free: walk the run of touching ranges. */
+		for (unsigned int i = 0; i < bi->nmem; i++) {
+			const struct bootinfo_mem *m = &bi->mem[i];
+
+			if (m->base <= at && at < mem_end(m)) {
+				room += mem_end(m) - at;
+				at = mem_end(m);
+			}
+		}
+		if (room == 0) {
+			size_t pos = 0;
+
+			err_puts(bi, &pos, "command line at ");
+			err_puthex(bi, &pos, addr);
+			err_puts(bi, &pos, " lies outside the memory map");
+			return bootinfo_fail(bi, bi->errbuf);
+		}
+		if (room < window) {
+			window = room;
+			map_limited = true;
+		}
+	}
 
 	/* Usually the whole window is readable: one accessor call then. */
 	p = bootinfo_map(phys, ctx, addr, window);
@@ -249,6 +287,12 @@ int bootinfo_set_cmdline(struct bootinfo *bi, bootinfo_phys_fn phys, void *ctx,
 	size_t pos = 0;
 
 	bi->cmdline[0] = '\0';
+	if (map_limited) {
+		err_puts(bi, &pos, "command line at ");
+		err_puthex(bi, &pos, addr);
+		err_puts(bi, &pos, " runs off the end of the memory map");
+		return bootinfo_fail(bi, bi->errbuf);
+	}
 	err_puts(bi, &pos, "command line not NUL-terminated within ");
 	err_putdec(bi, &pos, window);
 	err_puts(bi, &pos, " bytes");

@@ -32,7 +32,9 @@ int bootinfo_finish(struct bootinfo *bi);
 /*
  * Copy the NUL-terminated command line at guest-physical @addr (0: none) into
  * bi->cmdline. At most min(@maxlen, BOOTINFO_CMDLINE_MAX) bytes, the NUL
- * included, are looked at.
+ * included, are looked at. When memory ranges have been added already, the
+ * line must lie inside them (any type), so a pointer past the end of RAM is
+ * rejected instead of being read as bus float.
  */
 int bootinfo_set_cmdline(struct bootinfo *bi, bootinfo_phys_fn phys, void *ctx,
 			 paddr_t addr, uint64_t maxlen);

@@ -111,6 +111,11 @@ static paddr_t alloc_table(void)
 	return pa;
 }
 
+static void free_table(paddr_t pa)
+{
+	page_free(pa, 0);
+}
+
 static int map_kernel_part(const char *start, const char *end, unsigned int flags)
 {
 	uint64_t s = ALIGN_DOWN((uint64_t)start, PAGE_SIZE), e = ALIGN_UP((uint64_t)end, PAGE_SIZE);
@@ -122,7 +127,7 @@ static int map_kernel_part(const char *start, const char *end, unsigned int flag
 
 int mem_paging_init(const struct bootinfo *bi)
 {
-	int r = paging_init(alloc_table);
+	int r = paging_init(alloc_table, free_table);
 
 	if (r)
 		return r;

@@ -43,7 +43,8 @@ __noreturn void panic(const char *fmt, ...)
 	vprintk(fmt, ap);
 	va_end(ap);
 	printk("\n");
-	backtrace_print((uint64_t)__builtin_frame_address(0),
+	/* From panic()'s caller: its frame record is the one ours points to. */
+	backtrace_print(*(uint64_t *)__builtin_frame_address(0),
 			(uint64_t)__builtin_return_address(0));
 	panic_stop();
 }

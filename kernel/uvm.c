@@ -30,7 +30,7 @@ static unsigned int prot_flags(int prot)
 
 static void release(paddr_t pa, uint64_t size)
 {
-	page_free_pages(pa, size / PAGE_SIZE);
+	page_free(pa, size == PAGE_SIZE ? 0 : size == LARGE_PAGE_SIZE ? 9 : 18);
 	mapped_bytes -= size;
 }
 

@@ -76,14 +76,17 @@ void fpu_restore(const void *area)
 
 void fpu_init_state(void *area)
 {
-	uint32_t mxcsr = 0x1f80;	/* all exceptions masked, round to nearest */
+	uint8_t *a = area;
+	uint16_t fcw = 0x037f;		/* x87 after FNINIT: all exceptions masked, 64-bit precision */
+	uint32_t mxcsr = 0x1f80;	/* SSE: all exceptions masked, round to nearest */
 
-	__builtin_memset(area, 0, state_size);
-	__asm__ volatile("fninit; ldmxcsr %0" :: "m"(mxcsr));
-	/* XSAVE (not XSAVEOPT): the area is fresh, its header must be written in full. */
-	if (method == FPU_FXSAVE)
-		__asm__ volatile("fxsave64 (%0)" :: "r"(area) : "memory");
-	else
-		__asm__ volatile("xsave64 (%0)" :: "r"(area), "a"((uint32_t)xcr0),
-				 "d"((uint32_t)(xcr0 >> 32)) : "memory");
+	/*
+	 * Legacy region per Intel SDM vol. 1, 10.5.1 (FXSAVE layout): FCW at 0,
+	 * MXCSR at 24; every register zero. With XSAVE the header (offset 512)
+	 * stays zero: XSTATE_BV = 0 makes XRSTOR load each component's initial
+	 * state, and MXCSR is still taken from the area (SDM vol. 1, 13.8).
+	 */
+	__builtin_memset(a, 0, state_size);
+	__builtin_memcpy(a, &fcw, sizeof(fcw));
+	__builtin_memcpy(a + 24, &mxcsr, sizeof(mxcsr));
 }

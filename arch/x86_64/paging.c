@@ -15,6 +15,7 @@
 #define PTE_ADDR	0x000ffffffffff000ul
 
 static pt_alloc_fn table_alloc;
+static pt_free_fn table_free;
 static paddr_t root;
 
 static uint64_t *table(uint64_t entry)
@@ -62,9 +63,10 @@ static uint64_t level_size(int level)
 	return 1ul << (12 + 9 * level);
 }
 
-int paging_init(pt_alloc_fn alloc)
+int paging_init(pt_alloc_fn alloc, pt_free_fn free)
 {
 	table_alloc = alloc;
+	table_free = free;
 	root = alloc();
 	return root == PADDR_NONE ? -ENOMEM : 0;
 }
@@ -135,6 +137,14 @@ static uint64_t *walk(vaddr_t va, int target, bool create, int *err)
 	return &t[index_at(va, target)];
 }
 
+static bool table_empty(const uint64_t *t)
+{
+	for (int i = 0; i < 512; i++)
+		if (t[i])
+			return false;
+	return true;
+}
+
 static int size_level(uint64_t page_size)
 {
 	return page_size == PAGE_1G ? 2 : page_size == PAGE_2M ? 1 : 0;
@@ -150,6 +160,11 @@ int pt_map(vaddr_t va, paddr_t pa, uint64_t page_size, unsigned int flags)
 	e = walk(va, level, true, &err);
 	if (!e)
 		return err;
+	if (level > 0 && (*e & PTE_P) && !(*e & PTE_PS) && table_empty(table(*e))) {
+		/* A table left empty by earlier unmaps: a large page may take its place. */
+		table_free(*e & PTE_ADDR);
+		*e = 0;
+	}
 	if (*e & PTE_P)
 		return -EEXIST;
 	*e = pa | pte_bits(flags) | (level ? PTE_PS : 0);

@@ -17,10 +17,11 @@
 
 /* Allocates one zeroed page for a page table; PADDR_NONE when out of memory. */
 typedef paddr_t (*pt_alloc_fn)(void);
+typedef void (*pt_free_fn)(paddr_t table);
 #define PADDR_NONE (~(paddr_t)0)
 
-/* Starts a new, empty top-level table; pt_activate() loads it into CR3. */
-int paging_init(pt_alloc_fn alloc);
+/* Starts a new, empty top-level table; paging_activate() loads it into CR3. */
+int paging_init(pt_alloc_fn alloc, pt_free_fn free);
 void paging_activate(void);
 paddr_t paging_root(void);
 

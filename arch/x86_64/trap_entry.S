@@ -47,11 +47,15 @@ trap_move:
 	movq %rsp, %rdx
 	andq $-ENTRY_STACK_SIZE, %rdx		/* struct percpu at the IST1 base */
 	movq 8 * 8(%rsp), %rax			/* interrupted %rsp */
-	cmpq PERCPU_KSTACK_BASE(%rdx), %rax
-	jb 1f
 	cmpq PERCPU_KSTACK_TOP(%rdx), %rax
 	jae 1f
-	andq $-16, %rax				/* nested: continue below it */
+	cmpq PERCPU_KSTACK_BASE(%rdx), %rax
+	jae 3f
+	leaq 4096(%rax), %rcx			/* in the guard page below the stack? */
+	cmpq PERCPU_KSTACK_BASE(%rdx), %rcx
+	jae trap_stack_overflow
+	jmp 1f
+3:	andq $-16, %rax				/* nested: continue below it */
 	jmp 2f
 1:	movq PERCPU_KSTACK_TOP(%rdx), %rax	/* from elsewhere: start at the top */
 2:	leaq -(FRAME_WORDS * 8 + STACK_MARGIN)(%rax), %rcx

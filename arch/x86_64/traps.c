@@ -96,14 +96,27 @@ static bool frame_readable(uint64_t rbp)
 	return entry_stack_contains(rbp) && entry_stack_contains(rbp + 15);
 }
 
-void backtrace_print(uint64_t rbp, uint64_t rip)
+/*
+ * Whether the function containing rip has set up its frame record yet. gcc
+ * leaves frame pointers out of leaf functions whatever the flags say, so a
+ * fault there has its caller's return address at [rsp], not in a record.
+ */
+static bool frame_set_up(uint64_t rip)
+{
+	static const uint8_t prologue[4] = { 0x55, 0x48, 0x89, 0xe5 };	/* push %rbp; mov %rsp,%rbp */
+	uint64_t off;
+
+	if (!ksyms_lookup(rip, &off))
+		return true;
+	return off >= sizeof(prologue) && __builtin_memcmp((const void *)(rip - off), prologue,
+							    sizeof(prologue)) == 0;
+}
+
+static void backtrace_walk(uint64_t rbp, int depth)
 {
 	char sym[96];
 
-	printk("  backtrace:\n");
-	ksyms_format(sym, sizeof(sym), rip);
-	printk("    #0  %016lx %s\n", rip, sym);
-	for (int depth = 1; depth < 32 && frame_readable(rbp); depth++) {
+	for (; depth < 32 && frame_readable(rbp); depth++) {
 		uint64_t *frame = (uint64_t *)rbp;
 		uint64_t ret = frame[1];
 
@@ -115,6 +128,37 @@ void backtrace_print(uint64_t rbp, uint64_t rip)
 			break;	/* frames must move up the stack */
 		rbp = frame[0];
 	}
+}
+
+void backtrace_print(uint64_t rbp, uint64_t rip)
+{
+	char sym[96];
+
+	printk("  backtrace:\n");
+	ksyms_format(sym, sizeof(sym), rip);
+	printk("    #0  %016lx %s\n", rip, sym);
+	backtrace_walk(rbp, 1);
+}
+
+/* From a trap frame: also finds the caller of a frameless leaf function. */
+static void backtrace_print_trap(const struct trap_frame *tf)
+{
+	char sym[96];
+	int depth = 1;
+
+	printk("  backtrace:\n");
+	ksyms_format(sym, sizeof(sym), tf->rip);
+	printk("    #0  %016lx %s\n", tf->rip, sym);
+	if (!frame_set_up(tf->rip) && frame_readable(tf->rsp)) {
+		uint64_t ret = *(uint64_t *)tf->rsp;
+
+		if (ret >= KERNEL_VIRT) {
+			ksyms_format(sym, sizeof(sym), ret - 1);
+			printk("    #1  %016lx %s\n", ret, sym);
+			depth = 2;
+		}
+	}
+	backtrace_walk(tf->rbp, depth);
 }
 
 void trap_dump_registers(const struct trap_frame *tf)
@@ -142,14 +186,17 @@ static __noreturn void fatal_exception(struct trap_frame *tf, uint64_t cr2)
 	char sym[96];
 
 	ksyms_format(sym, sizeof(sym), tf->rip);
-	printk("mote: fatal %s in %s at rip %016lx %s\n", exception_name(tf->vector),
+	printk("mote: fatal %s in %s at rip %016lx %s", exception_name(tf->vector),
 	       tf->rip >= KERNEL_VIRT ? "kernel" : "application", tf->rip, sym);
+	if (tf->vector == VEC_PF || tf->vector == VEC_STACK_OVERFLOW)
+		printk(", address %016lx", cr2);
+	printk("\n");
 	printk("  error code %lx, cr2 %016lx\n", tf->error, cr2);
 	if (tf->vector == VEC_PF)
 		describe_page_fault(tf->error);
 	trap_dump_registers(tf);
 	if (tf->rip >= KERNEL_VIRT)
-		backtrace_print(tf->rbp, tf->rip);
+		backtrace_print_trap(tf);
 	panic_stop();
 }
 
@@ -167,10 +214,15 @@ static __noreturn void fault_in_fault(struct trap_frame *tf, uint64_t cr2, uint6
 	panic_stop();
 }
 
+#ifdef CONFIG_KTEST
+/* Set by the fault-in-handler test: the next exception handler faults itself. */
+bool trap_test_fault_in_handler;
+#endif
+
 static void handle_exception(struct trap_frame *tf)
 {
 	struct percpu *pc = this_cpu();
-	uint64_t cr2 = tf->vector == VEC_PF ? read_cr2() : 0;
+	uint64_t cr2 = tf->vector == VEC_PF || tf->vector == VEC_STACK_OVERFLOW ? read_cr2() : 0;
 	uint64_t depth = ++pc->fault_depth;
 
 	/* Not present, in the lower half: maybe memory to fill on first touch. */
@@ -185,6 +237,12 @@ static void handle_exception(struct trap_frame *tf)
 	}
 	if (depth > 1)
 		fault_in_fault(tf, cr2, depth);
+#ifdef CONFIG_KTEST
+	if (trap_test_fault_in_handler) {
+		trap_test_fault_in_handler = false;
+		*(volatile uint64_t *)0xffffc9fffff00000ul = 1;	/* never mapped */
+	}
+#endif
 	if (tf->rip < USER_TOP && tf->vector != VEC_STACK_OVERFLOW &&
 	    tf->vector != VEC_DF && tf->vector != VEC_MC && app_fault_handler) {
 		app_fault_handler(tf, cr2);	/* does not return unless it resolved the fault */

@@ -157,15 +157,58 @@ static void warnx_(const char *fmt, ...)
 	va_end(ap);
 }
 
-static void usage(void)
+/*
+ * Fault injection (-X): each fault corrupts one thing the loader hands the
+ * guest, after the zero page is built, so that tests can check the kernel
+ * names the problem and exits instead of hanging or crashing.
+ */
+enum fault {
+	FAULT_E820_TRUNCATED = 1u << 0,
+	FAULT_E820_EMPTY = 1u << 1,
+	FAULT_CMDLINE_UNTERMINATED = 1u << 2,
+	FAULT_CMDLINE_OUTSIDE_RAM = 1u << 3,
+	FAULT_INITRD_PAST_RAM = 1u << 4,
+	FAULT_NO_HDRS = 1u << 5,
+	FAULT_ZEROPAGE_OUTSIDE_RAM = 1u << 6,
+	FAULT_E820_NO_RAM = 1u << 7,
+};
+
+static const struct {
+	const char *name;
+	enum fault bit;
+	const char *help;
+} faults[] = {
+	{ "e820-truncated", FAULT_E820_TRUNCATED,
+	  "e820_entries = 200: more than are filled, past the 128-entry table" },
+	{ "e820-empty", FAULT_E820_EMPTY, "e820_entries = 0" },
+	{ "e820-no-ram", FAULT_E820_NO_RAM,
+	  "every e820 entry typed reserved: a map with no usable RAM" },
+	{ "cmdline-unterminated", FAULT_CMDLINE_UNTERMINATED,
+	  "command line area filled to its end (4 KiB) and on to 0x9f000"
+	  " with non-NUL bytes" },
+	{ "cmdline-outside-ram", FAULT_CMDLINE_OUTSIDE_RAM,
+	  "cmd_line_ptr 1 MiB past the end of RAM (where reads float high)" },
+	{ "initrd-past-ram", FAULT_INITRD_PAST_RAM,
+	  "ramdisk_image one page below the end of RAM, ramdisk_size 1 MiB" },
+	{ "no-hdrs", FAULT_NO_HDRS, "zero page without the \"HdrS\" magic" },
+	{ "zeropage-outside-ram", FAULT_ZEROPAGE_OUTSIDE_RAM,
+	  "rsi points 1 MiB past the end of RAM instead of at the zero page" },
+};
+
+static unsigned fault_mask;
+
+static __attribute__((noreturn)) void usage(void)
 {
 	fprintf(stderr,
-		"usage: %s [-m MIB] [-a CMDLINE] [-i INITRD] [-t TIMEOUT_S] KERNEL.elf\n"
+		"usage: %s [-m MIB] [-a CMDLINE] [-i INITRD] [-t TIMEOUT_S] [-X FAULT]... KERNEL.elf\n"
 		"  -m MIB      guest RAM in MiB (%llu..%llu, default %llu)\n"
 		"  -a CMDLINE  kernel command line\n"
 		"  -i INITRD   initrd, loaded page-aligned at the top of RAM\n"
-		"  -t SECONDS  give up after this long (0: never, default 60)\n",
+		"  -t SECONDS  give up after this long (0: never, default 60)\n"
+		"  -X FAULT    hand the guest malformed boot information (repeatable):\n",
 		progname, MEM_MIN_MIB, MEM_MAX_MIB, MEM_DEFAULT_MIB);
+	for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+		fprintf(stderr, "    %-22s %s\n", faults[i].name, faults[i].help);
 	exit(EXIT_BAD);
 }
 
@@ -390,6 +433,49 @@ static void setup_zero_page(const char *cmdline, uint64_t initrd_addr,
 	e820_add(&n, EBDA_START, HIMEM_START - EBDA_START, E820_RESERVED);
 	e820_add(&n, HIMEM_START, guest_size - HIMEM_START, E820_RAM);
 	put8(zp + BP_E820_ENTRIES, (uint8_t)n);
+}
+
+/* Where the faults that corrupt memory (not registers) do their damage. */
+static void inject_faults(void)
+{
+	uint64_t zp = ZERO_PAGE_ADDR;
+
+	if (fault_mask & FAULT_E820_TRUNCATED)
+		put8(zp + BP_E820_ENTRIES, 200);
+	if (fault_mask & FAULT_E820_EMPTY)
+		put8(zp + BP_E820_ENTRIES, 0);
+	if (fault_mask & FAULT_E820_NO_RAM) {
+		for (unsigned i = 0; i < BP_E820_MAX; i++)
+			put32(zp + BP_E820_TABLE + i * E820_ENTRY_SIZE + 16,
+			      E820_RESERVED);
+	}
+	if (fault_mask & FAULT_CMDLINE_UNTERMINATED) {
+		/*
+		 * Past the command line area too, up to the EBDA: a kernel
+		 * that runs on past its limit reads junk, not a lucky NUL.
+		 */
+		uint64_t end = EBDA_START & ~0xfffULL;
+
+		memset(gpa(CMDLINE_ADDR, end - CMDLINE_ADDR), 'x', end - CMDLINE_ADDR);
+		put32(zp + BP_CMD_LINE_PTR, (uint32_t)CMDLINE_ADDR);
+		put32(zp + BP_EXT_CMD_LINE_PTR, (uint32_t)(CMDLINE_ADDR >> 32));
+	}
+	if (fault_mask & FAULT_CMDLINE_OUTSIDE_RAM) {
+		uint64_t a = guest_size + MiB;
+
+		put32(zp + BP_CMD_LINE_PTR, (uint32_t)a);
+		put32(zp + BP_EXT_CMD_LINE_PTR, (uint32_t)(a >> 32));
+	}
+	if (fault_mask & FAULT_INITRD_PAST_RAM) {
+		uint64_t a = guest_size - 4096, n = MiB;
+
+		put32(zp + BP_RAMDISK_IMAGE, (uint32_t)a);
+		put32(zp + BP_RAMDISK_SIZE, (uint32_t)n);
+		put32(zp + BP_EXT_RAMDISK_IMAGE, (uint32_t)(a >> 32));
+		put32(zp + BP_EXT_RAMDISK_SIZE, (uint32_t)(n >> 32));
+	}
+	if (fault_mask & FAULT_NO_HDRS)
+		put32(zp + BP_HEADER, 0);
 }
 
 /*
@@ -804,7 +890,8 @@ static void setup_vcpu_state(int vcpu, uint64_t entry)
 
 	memset(&r, 0, sizeof(r));
 	r.rip = entry;
-	r.rsi = ZERO_PAGE_ADDR;
+	r.rsi = fault_mask & FAULT_ZEROPAGE_OUTSIDE_RAM ? guest_size + MiB
+						       : ZERO_PAGE_ADDR;
 	r.rsp = r.rbp = STACK_TOP;
 	r.rflags = 0x2;	/* reserved bit 1; IF clear */
 	kvm_ioctl(vcpu, KVM_SET_REGS, &r, "KVM_SET_REGS");
@@ -855,6 +942,15 @@ static unsigned long parse_num(const char *opt, const char *s,
 	return v;
 }
 
+static unsigned parse_fault(const char *name)
+{
+	for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+		if (strcmp(name, faults[i].name) == 0)
+			return faults[i].bit;
+	warnx_("-X: unknown fault '%s'", name);
+	usage();
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long mem_mib = MEM_DEFAULT_MIB;
@@ -868,7 +964,7 @@ int main(int argc, char **argv)
 	uint64_t idmap = KVM_IDMAP_ADDR;
 	struct sigaction sa;
 
-	while ((opt = getopt(argc, argv, "m:a:i:t:h")) != -1) {
+	while ((opt = getopt(argc, argv, "m:a:i:t:X:h")) != -1) {
 		switch (opt) {
 		case 'm':
 			mem_mib = parse_num("m", optarg, MEM_MIN_MIB, MEM_MAX_MIB);
@@ -876,6 +972,7 @@ int main(int argc, char **argv)
 		case 'a': cmdline = optarg; break;
 		case 'i': initrd_path = optarg; break;
 		case 't': timeout = parse_num("t", optarg, 0, 86400); break;
+		case 'X': fault_mask |= parse_fault(optarg); break;
 		default: usage();
 		}
 	}
@@ -915,6 +1012,7 @@ int main(int argc, char **argv)
 		memcpy(gpa(initrd_addr, initrd.size), initrd.data, initrd.size);
 	}
 	setup_zero_page(cmdline, initrd_addr, initrd.size);
+	inject_faults();
 	setup_page_tables();
 
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);

@@ -53,6 +53,8 @@ boot "initrd at the top of RAM"           11 "kvmboot ok"                -m 64 -
 boot "3 GiB of RAM"                       11 "kvmboot ok"                -m 3072 "$G"
 
 boot "rejects too little RAM"             125 "not a number in"          -m 1 "$G"
+boot "rejects an unknown fault (-X)"      125 "unknown fault 'bogus'"    -X bogus "$G"
+boot "a fault is injected (-X)"           11 "cmdline: xxxxxxxx"        -X cmdline-unterminated "$G"
 boot "rejects an initrd that cannot fit"  125 "does not fit"             -m 2 -i "$out/initrd" "$G"
 boot "rejects a non-ELF"                  125 "not an ELF"               "$src/run.sh"
 head -c 100 "$G" >"$out/trunc.elf"

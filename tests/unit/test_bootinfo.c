@@ -253,7 +253,7 @@ static void test_pvh(void)
 	pvh_build();
 	put64(SI + 24, 0x90000000);	/* cmdline pointer outside RAM */
 	CHECK_EQ(bootinfo_from_pvh(&bi, fake_phys, NULL, SI), -EINVAL);
-	CHECK_STR(bi.error, "command line at 0x90000000 runs off readable memory");
+	CHECK_STR(bi.error, "command line at 0x90000000 lies outside the memory map");
 
 	pvh_build();
 	memset(mem + CMD, 'x', 3000);
@@ -377,7 +377,7 @@ static void test_multiboot(void)
 	mb_build();
 	put32(MBI + 16, 0xc0000000);
 	CHECK_EQ(bootinfo_from_multiboot(&bi, fake_phys, NULL, 0x2BADB002, MBI), -EINVAL);
-	CHECK_STR(bi.error, "command line at 0xc0000000 runs off readable memory");
+	CHECK_STR(bi.error, "command line at 0xc0000000 lies outside the memory map");
 
 	mb_build();
 	CHECK_EQ(bootinfo_from_multiboot(&bi, fake_phys, NULL, 0x2BADB002, MEM_SIZE - 8), -EINVAL);
@@ -442,7 +442,7 @@ static void test_zeropage(void)
 	zp_build();
 	put32(BP + 0xc8, 1);		/* cmdline above 4 GiB: not readable here */
 	CHECK_EQ(bootinfo_from_zeropage(&bi, fake_phys, NULL, BP), -EINVAL);
-	CHECK_STR(bi.error, "command line at 0x100004000 runs off readable memory");
+	CHECK_STR(bi.error, "command line at 0x100004000 lies outside the memory map");
 
 	zp_build();
 	mem[BP + 0x1e8] = 200;
@@ -493,15 +493,59 @@ static void test_zeropage(void)
 	CHECK_EQ(bootinfo_from_zeropage(&bi, fake_phys, NULL, BP), -EINVAL);
 	CHECK_STR(bi.error, "memory map has more than 64 distinct ranges");
 
-	/* 128 entries that merge are fine. */
+	/* 128 entries that merge are fine (the first covers the command line). */
 	zp_build();
 	mem[BP + 0x1e8] = 128;
 	for (unsigned int i = 0; i < 128; i++)
-		e820(i, 0x100000 + i * 0x1000ull, 0x1000, 1);
+		e820(i, i * 0x1000ull, 0x1000, 1);
 	put32(BP + 0x21c, 0);
 	CHECK_EQ(bootinfo_from_zeropage(&bi, fake_phys, NULL, BP), 0);
 	CHECK_EQ(bi.nmem, 1);
 	CHECK_EQ(bi.mem[0].len, 128 * 0x1000);
+
+	/*
+	 * Command line past the end of the memory map but below the boot
+	 * mapping limit (fake_phys maps 1 MiB; the map here has a hole at
+	 * 0xa0000): the kernel's direct map would hand back bus float (0xff),
+	 * never a NUL.
+	 */
+	zp_build();
+	put32(BP + 0x228, 0xa0000);
+	memset(mem + 0xa0000, 0xff, 0x1000);
+	CHECK_EQ(bootinfo_from_zeropage(&bi, fake_phys, NULL, BP), -EINVAL);
+	CHECK_STR(bi.error, "command line at 0xa0000 lies outside the memory map");
+
+	/* Unterminated, and running from RAM through reserved into the hole. */
+	zp_build();
+	put32(BP + 0x228, 0x9fc00 - 16);
+	memset(mem + 0x9fc00 - 16, 'x', 0x1000);
+	CHECK_EQ(bootinfo_from_zeropage(&bi, fake_phys, NULL, BP), -EINVAL);
+	CHECK_STR(bi.error, "command line at 0x9fbf0 runs off the end of the memory map");
+
+	/* A line that ends exactly at the end of the map is fine. */
+	zp_build();
+	put32(BP + 0x228, 0xa0000 - 4);
+	puts_at(0xa0000 - 4, "abc");
+	memset(mem + 0xa0000, 'x', 16);
+	CHECK_EQ(bootinfo_from_zeropage(&bi, fake_phys, NULL, BP), 0);
+	CHECK_STR(bi.cmdline, "abc");
+
+	/*
+	 * Boot data in reserved or NVS memory is fine (QEMU microvm's qboot
+	 * puts the PVH command line in NVS at 0xd0000..0xf0000), and the line
+	 * may cross from one range into a touching one of another type.
+	 */
+	zp_build();
+	mem[BP + 0x1e8] = 4;
+	e820(3, 0xd0000, 0x20000, 4);
+	put32(BP + 0x228, 0xd0000);
+	puts_at(0xd0000, "quiet");
+	CHECK_EQ(bootinfo_from_zeropage(&bi, fake_phys, NULL, BP), 0);
+	CHECK_STR(bi.cmdline, "quiet");
+	put32(BP + 0x228, 0x9fc00 - 3);
+	puts_at(0x9fc00 - 3, "abcdef");
+	CHECK_EQ(bootinfo_from_zeropage(&bi, fake_phys, NULL, BP), 0);
+	CHECK_STR(bi.cmdline, "abcdef");
 }
 
 int main(void)
