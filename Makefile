@@ -174,9 +174,11 @@ setup:
 test: setup
 	$(Q)tests/run-all.sh $(BUILD)
 
+# Figures are for the release configuration (no debug checks), as shipped.
 bench: setup
-	$(Q)$(MAKE) --no-print-directory APP=apps/hello all
-	$(Q)bench/run.sh $(O)/hello
+	$(Q)$(MAKE) --no-print-directory O=$(BUILD)/release KCONFIG_CONFIG=$(BUILD)/release/.config \
+		DEFCONFIG=configs/release.config APP=apps/hello all
+	$(Q)bench/run.sh $(BUILD)/release/hello
 
 clean:
 	rm -rf $(BUILD)

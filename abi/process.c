@@ -22,7 +22,7 @@ extern const char app_image_name[];
 struct process proc;
 
 #define STACK_TOP	(USER_TOP - PAGE_SIZE)		/* one unmapped page at the very top */
-#define STACK_MAPPED	(16 * 1024)			/* filled at start: arguments and first frames */
+#define STACK_MAPPED	(8 * 1024)			/* filled at start: arguments, environment, auxv */
 #define STACK_MAX	(8ul << 20)			/* the rest appears on first touch, as RLIMIT_STACK */
 #define MMAP_TOP	(STACK_TOP - STACK_MAX - (1ul << 30))
 #define BRK_GAP		(1ul << 30)

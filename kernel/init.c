@@ -27,6 +27,32 @@ static char cmdline_buf[BOOTINFO_CMDLINE_MAX];
 static struct bootinfo *boot;
 static struct kstack main_stack;
 
+/* Boot phase timestamps (TSC ticks since the first instruction), printed with loglevel=3. */
+static struct {
+	const char *name;
+	uint64_t ticks;
+} phases[16];
+static unsigned int nphases;
+
+static void phase(const char *name)
+{
+	if (nphases < ARRAY_SIZE(phases))
+		phases[nphases++] = (typeof(phases[0])){ name, time_ticks_since_boot() };
+}
+
+static void print_phases(void)
+{
+	uint64_t prev = 0;
+
+	if (log_level < LOG_DEBUG)
+		return;
+	for (unsigned int i = 0; i < nphases; i++) {
+		pr_debug("boot phase %-12s ends at %9lu tsc (+%lu)\n", phases[i].name,
+			 phases[i].ticks, phases[i].ticks - prev);
+		prev = phases[i].ticks;
+	}
+}
+
 static paddr_t heap_virt_to_phys(const void *p)
 {
 	uint64_t v = (uint64_t)p;
@@ -56,13 +82,17 @@ static __noreturn void kernel_main_stack(void *arg)
 	pc->kstack_top = main_stack.top;
 	mem_reclaim_boot();
 	heap_init(phys_to_virt, heap_virt_to_phys);
-
+	phase("stack+heap");
 	plat_init_early(boot);
+	phase("firmware");
 	plat_init();
+	phase("irqchips");
 	fpu_init();
 	time_init(boot->tsc_entry);
 	random_init(boot->tsc_entry);
 	arch_syscall_init();
+	phase("cpu+time");
+	print_phases();
 	pr_debug("%s, %lu KiB free, FPU %s (%zu bytes)\n", plat_name(),
 		 page_alloc_free_bytes() / 1024, fpu_method(), fpu_state_size());
 	ktest_run_selected();
@@ -75,21 +105,26 @@ __noreturn void kernel_main(struct bootinfo *bi)
 	int r;
 
 	boot = bi;
+	time_init(bi->tsc_entry);	/* only records the boot TSC here; frequencies come later */
+	phase("arch");
 	strlcpy(cmdline_buf, bi->cmdline, sizeof(cmdline_buf));
 	if (cmdline_parse(cmdline_buf, &kernel_cmdline, &err)) {
 		pr_err("bad kernel command line: %s\n", err);
 		panic_stop();
 	}
 	apply_parameters();
+	phase("cmdline");
 
 	r = mem_init(bi);
 	if (r)
 		panic_stop();
+	phase("page alloc");
 	r = mem_paging_init(bi);
 	if (r) {
 		pr_err("cannot build the kernel page tables (%d)\n", r);
 		panic_stop();
 	}
+	phase("page tables");
 	r = kstack_alloc((size_t)CONFIG_KSTACK_SIZE_KIB * 1024, &main_stack);
 	if (r) {
 		pr_err("no memory for the kernel stack\n");

@@ -85,8 +85,12 @@ static paddr_t rsdp_scan(bootinfo_phys_fn phys, void *ctx, paddr_t base, uint64_
 
 	if (!p)
 		return 0;
+	uint64_t sig;
+
+	__builtin_memcpy(&sig, RSDP_SIG, 8);
+	/* One 64-bit compare a step: this scans up to 128 KiB of BIOS area at boot. */
 	for (uint64_t off = 0; off + RSDP_V1_SIZE <= len; off += 16)
-		if (sig_eq(p + off, RSDP_SIG, 8) && sum8(p + off, RSDP_V1_SIZE) == 0)
+		if (bootinfo_get64(p + off) == sig && sum8(p + off, RSDP_V1_SIZE) == 0)
 			return base + off;
 	return 0;
 }

@@ -51,10 +51,13 @@ static paddr_t fps_scan(bootinfo_phys_fn phys, void *ctx, paddr_t base, uint64_t
 
 	if (!p)
 		return 0;
+	uint32_t sig;
+
+	__builtin_memcpy(&sig, FPS_SIG, 4);
 	for (uint64_t off = 0; off + FPS_SIZE <= len; off += 16) {
 		uint64_t flen = (uint64_t)p[off + FPS_LENGTH] * 16;
 
-		if (__builtin_memcmp(p + off, FPS_SIG, 4) != 0 || flen < FPS_SIZE ||
+		if (bootinfo_get32(p + off) != sig || flen < FPS_SIZE ||
 		    flen > len - off || sum8(p + off, flen) != 0)
 			continue;
 		return base + off;
@@ -62,7 +65,7 @@ static paddr_t fps_scan(bootinfo_phys_fn phys, void *ctx, paddr_t base, uint64_t
 	return 0;
 }
 
-static paddr_t fps_find(bootinfo_phys_fn phys, void *ctx)
+static paddr_t fps_find(bootinfo_phys_fn phys, void *ctx, bool scan_rom)
 {
 	const uint8_t *p;
 	paddr_t found = 0;
@@ -77,7 +80,7 @@ static paddr_t fps_find(bootinfo_phys_fn phys, void *ctx)
 			base_kb = bootinfo_get16(p);
 		found = fps_scan(phys, ctx, (base_kb - 1) * 1024, 1024);
 	}
-	if (!found)
+	if (!found && scan_rom)
 		found = fps_scan(phys, ctx, BIOS_ROM_BASE, BIOS_ROM_SIZE);
 	return found;
 }
@@ -132,7 +135,8 @@ static int ioint_add(struct mptable_info *mp, const uint8_t *e, const uint8_t *i
 	return 0;
 }
 
-int mptable_parse(struct mptable_info *out, bootinfo_phys_fn phys, void *ctx, const char **err)
+int mptable_parse(struct mptable_info *out, bootinfo_phys_fn phys, void *ctx, bool scan_rom,
+		  const char **err)
 {
 	const char *dummy;
 	const uint8_t *fps, *ct;
@@ -143,7 +147,7 @@ int mptable_parse(struct mptable_info *out, bootinfo_phys_fn phys, void *ctx, co
 		err = &dummy;
 	__builtin_memset(out, 0, sizeof(*out));
 
-	out->fps = fps_find(phys, ctx);
+	out->fps = fps_find(phys, ctx, scan_rom);
 	if (!out->fps) {
 		*err = "no MP floating pointer structure found";
 		return -ENOENT;

@@ -40,10 +40,12 @@ struct mptable_info {
 
 /*
  * Find the floating pointer (first KiB of the EBDA, last KiB of base memory,
- * 0xF0000-0xFFFFF; MP spec 1.4 §4) and read its configuration table.
+ * 0xF0000-0xFFFFF; MP spec 1.4 §4) and read its configuration table. With
+ * scan_rom false the 64 KiB BIOS area is left out: the cheap places only.
  * Returns 0, -ENOENT when there is no MP table, -EINVAL when it is corrupt;
  * *err names the problem.
  */
-int mptable_parse(struct mptable_info *out, bootinfo_phys_fn phys, void *ctx, const char **err);
+int mptable_parse(struct mptable_info *out, bootinfo_phys_fn phys, void *ctx, bool scan_rom,
+		  const char **err);
 
 #endif

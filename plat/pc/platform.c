@@ -10,32 +10,62 @@
 
 struct pc_platform pc;
 
+static void use_acpi(void)
+{
+	pc.acpi = true;
+	pc.lapic = pc.acpi_info.lapic;
+	pc.nioapic = pc.acpi_info.nioapic;
+	for (unsigned int i = 0; i < pc.nioapic; i++)
+		pc.ioapic[i] = pc.acpi_info.ioapic[i];
+	pc.ncpus = pc.acpi_info.ncpus;
+}
+
+static void use_mptable(const struct mptable_info *mp)
+{
+	pc.mptable = true;
+	pc.lapic = mp->lapic;
+	pc.nioapic = mp->nioapic < ACPI_MAX_IOAPIC ? mp->nioapic : ACPI_MAX_IOAPIC;
+	for (unsigned int i = 0; i < pc.nioapic; i++)
+		pc.ioapic[i] = mp->ioapic[i];
+	pc.ncpus = mp->ncpus;
+}
+
+/*
+ * Cheapest source first, because scanning the BIOS area costs ~10^5
+ * instructions: an RSDP the boot protocol handed over (QEMU's PVH ROM,
+ * Linux boot_params); else an MP table in the EBDA or below 640 KiB (qboot
+ * on microvm); else a scan for the RSDP, then for an MP table in the ROM.
+ */
 void plat_init_early(const struct bootinfo *bi)
 {
 	const char *err = NULL;
 	struct mptable_info mp;
 	int r;
 
-	r = acpi_parse(&pc.acpi_info, mem_phys_access, NULL, bi->rsdp, &err);
-	if (r == 0 && pc.acpi_info.has_madt) {
-		pc.acpi = true;
-		pc.lapic = pc.acpi_info.lapic;
-		pc.nioapic = pc.acpi_info.nioapic;
-		for (unsigned int i = 0; i < pc.nioapic; i++)
-			pc.ioapic[i] = pc.acpi_info.ioapic[i];
-		pc.ncpus = pc.acpi_info.ncpus;
+	if (bi->rsdp) {
+		r = acpi_parse(&pc.acpi_info, mem_phys_access, NULL, bi->rsdp, &err);
+		if (r == 0 && pc.acpi_info.has_madt) {
+			use_acpi();
+			return;
+		}
+		pr_warn("ignoring ACPI at %lx: %s\n", bi->rsdp, r ? err : "no MADT");
+	}
+	if (mptable_parse(&mp, mem_phys_access, NULL, false, &err) == 0) {
+		use_mptable(&mp);
 		return;
 	}
-	if (r && r != -ENOENT)
-		pr_warn("ignoring ACPI: %s\n", err ? err : "unknown error");
-	r = mptable_parse(&mp, mem_phys_access, NULL, &err);
+	if (!bi->rsdp) {
+		r = acpi_parse(&pc.acpi_info, mem_phys_access, NULL, 0, &err);
+		if (r == 0 && pc.acpi_info.has_madt) {
+			use_acpi();
+			return;
+		}
+		if (r && r != -ENOENT)
+			pr_warn("ignoring ACPI: %s\n", err ? err : "unknown error");
+	}
+	r = mptable_parse(&mp, mem_phys_access, NULL, true, &err);
 	if (r == 0) {
-		pc.mptable = true;
-		pc.lapic = mp.lapic;
-		pc.nioapic = mp.nioapic;
-		for (unsigned int i = 0; i < mp.nioapic && i < ACPI_MAX_IOAPIC; i++)
-			pc.ioapic[i] = mp.ioapic[i];
-		pc.ncpus = mp.ncpus;
+		use_mptable(&mp);
 		return;
 	}
 	if (r != -ENOENT)

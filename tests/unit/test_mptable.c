@@ -147,7 +147,7 @@ static const char *err;
 static void test_good(void)
 {
 	world();
-	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, &err), 0);
+	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), 0);
 	CHECK_EQ(mp.fps, FPS);
 	CHECK_EQ(mp.table, CT);
 	CHECK_EQ(mp.lapic, 0xfee00000);
@@ -173,7 +173,7 @@ static void test_good(void)
 	world();
 	memset(mem + FPS, 0, 16);
 	fps_build(EBDA + 0x10, CT);
-	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, &err), 0);
+	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), 0);
 	CHECK_EQ(mp.fps, EBDA + 0x10);
 
 	/* Last KiB of base memory, with no EBDA pointer. */
@@ -182,7 +182,7 @@ static void test_good(void)
 	put16(0x40e, 0);
 	put16(0x413, 512);
 	fps_build(511 * 1024 + 0x20, CT);
-	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, &err), 0);
+	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), 0);
 	CHECK_EQ(mp.fps, 511 * 1024 + 0x20);
 
 	/*
@@ -194,8 +194,13 @@ static void test_good(void)
 	put16(0x40e, 0);
 	put16(0x413, 0);
 	fps_build(0x9fc00, CT);
-	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, &err), 0);
+	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), 0);
 	CHECK_EQ(mp.fps, 0x9fc00);
+
+	/* Without the ROM scan, a table only in the BIOS area is not found. */
+	world();
+	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), 0);
+	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, false, &err), -ENOENT);
 
 	/* An IRQ routed to the second I/O APIC gets its GSI from that one's base. */
 	world();
@@ -207,7 +212,7 @@ static void test_good(void)
 	ioapic(4, 1, 0xfec20000);
 	intr(3, 0, 0xd, 0, 11, 4, 3);
 	ct_seal();
-	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, &err), 0);
+	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), 0);
 	CHECK_EQ(mp.nirq, 1);
 	CHECK_EQ(mp.irq[0].route.gsi, 27);
 	CHECK_EQ(mp.irq[0].route.flags, 0xd);
@@ -219,51 +224,51 @@ static void test_bad(void)
 {
 	world();
 	memset(mem + FPS, 0, 16);
-	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, &err), -ENOENT);
+	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), -ENOENT);
 	CHECK_STR(err, "no MP floating pointer structure found");
 
 	/* A floating pointer with a bad checksum is not found. */
 	world();
 	mem[FPS + 9] ^= 1;
-	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, &err), -ENOENT);
+	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), -ENOENT);
 
 	/* Length 0 in the floating pointer is not a match either. */
 	world();
 	put8(FPS + 8, 0);
 	put8(FPS + 10, 0);
 	put8(FPS + 10, (uint8_t)-sum(FPS, 16));
-	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, &err), -ENOENT);
+	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), -ENOENT);
 
 	world();
 	put8(FPS + 11, 5);
 	put8(FPS + 10, 0);
 	put8(FPS + 10, (uint8_t)-sum(FPS, 16));
-	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, &err), -EINVAL);
+	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), -EINVAL);
 	CHECK_STR(err, "MP default configurations (feature byte 1 nonzero) are not supported");
 
 	world();
 	fps_build(FPS, 0);
-	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, &err), -EINVAL);
+	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), -EINVAL);
 	CHECK_STR(err, "MP floating pointer has no configuration table");
 
 	world();
 	fps_build(FPS, 0x7fff0000);
-	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, &err), -EINVAL);
+	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), -EINVAL);
 	CHECK_STR(err, "MP configuration table is not readable memory");
 
 	world();
 	memcpy(mem + CT, "PCMQ", 4);
-	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, &err), -EINVAL);
+	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), -EINVAL);
 	CHECK_STR(err, "MP configuration table has no \"PCMP\" signature");
 
 	world();
 	mem[CT + 50] ^= 1;
-	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, &err), -EINVAL);
+	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), -EINVAL);
 	CHECK_STR(err, "MP configuration table checksum mismatch");
 
 	world();
 	put16(CT + 4, 20);
-	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, &err), -EINVAL);
+	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), -EINVAL);
 	CHECK_STR(err, "MP configuration table is shorter than its header");
 
 	/* Table placed at the very end of memory with a length past it. */
@@ -271,42 +276,42 @@ static void test_bad(void)
 	memcpy(mem + MEM_SIZE - 64, mem + CT, 64);
 	fps_build(FPS, MEM_SIZE - 64);
 	put16(MEM_SIZE - 64 + 4, 0x400);
-	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, &err), -EINVAL);
+	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), -EINVAL);
 	CHECK_STR(err, "MP configuration table runs past readable memory");
 
 	/* Entry count larger than the length holds. */
 	world();
 	ct_count += 1;
 	ct_seal();
-	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, &err), -EINVAL);
+	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), -EINVAL);
 	CHECK_STR(err, "MP configuration table has more entries than its length holds");
 
 	/* Last entry cut by the stated length. */
 	world();
 	ct_len -= 4;
 	ct_seal();
-	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, &err), -EINVAL);
+	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), -EINVAL);
 	CHECK_STR(err, "MP configuration table entry runs past the table's length");
 
 	/* Unknown entry type. */
 	world();
 	ent(7, 8);
 	ct_seal();
-	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, &err), -EINVAL);
+	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), -EINVAL);
 	CHECK_STR(err, "MP configuration table has an entry of unknown type");
 
 	/* Extended entry type (128+) inside the base table. */
 	world();
 	ent(128, 8);
 	ct_seal();
-	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, &err), -EINVAL);
+	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), -EINVAL);
 	CHECK_STR(err, "MP configuration table has an entry of unknown type");
 
 	/* Interrupt to an I/O APIC that does not exist. */
 	world();
 	intr(3, 0, 0, 1, 3, 9, 3);
 	ct_seal();
-	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, &err), 0);	/* IRQ 3 already routed */
+	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), 0);	/* IRQ 3 already routed */
 	world();
 	ct_len = 44;
 	ct_count = 0;
@@ -314,7 +319,7 @@ static void test_bad(void)
 	ioapic(2, 1, 0xfec00000);
 	intr(3, 0, 0, 1, 3, 9, 3);
 	ct_seal();
-	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, &err), -EINVAL);
+	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), -EINVAL);
 	CHECK_STR(err, "MP table routes an interrupt to an unknown I/O APIC");
 
 	world();
@@ -324,7 +329,7 @@ static void test_bad(void)
 	ioapic(2, 1, 0xfec00000);
 	intr(3, 0, 0, 1, 16, 2, 3);
 	ct_seal();
-	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, &err), -EINVAL);
+	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), -EINVAL);
 	CHECK_STR(err, "MP table routes an ISA IRQ above 15");
 
 	world();
@@ -334,7 +339,7 @@ static void test_bad(void)
 	ioapic(2, 1, 0xfec00000);
 	intr(3, 0, 0, 1, 4, 2, 200);
 	ct_seal();
-	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, &err), -EINVAL);
+	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), -EINVAL);
 	CHECK_STR(err, "MP table routes an interrupt to an I/O APIC input above 23");
 
 	world();
@@ -343,7 +348,7 @@ static void test_bad(void)
 	for (int i = 0; i < 9; i++)
 		ioapic((uint8_t)i, 1, 0xfec00000 + 0x1000 * i);
 	ct_seal();
-	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, &err), -EINVAL);
+	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), -EINVAL);
 	CHECK_STR(err, "MP configuration table lists more than 8 I/O APICs");
 
 	/* 70 CPUs: counted, the first 64 IDs kept, BSP (listed last) in slot 0. */
@@ -354,7 +359,7 @@ static void test_bad(void)
 		cpu((uint8_t)i, 1);
 	cpu(0, 3);
 	ct_seal();
-	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, &err), 0);
+	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), 0);
 	CHECK_EQ(mp.ncpus, 70);
 	CHECK_EQ(mp.cpu_apic_id[0], 0);
 	CHECK_EQ(mp.cpu_apic_id[1], 2);
@@ -363,7 +368,7 @@ static void test_bad(void)
 	/* NULL err pointer tolerated. */
 	world();
 	mem[CT + 50] ^= 1;
-	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, NULL), -EINVAL);
+	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, NULL), -EINVAL);
 }
 
 int main(void)
