@@ -158,7 +158,10 @@ uint64_t tsc_to_ns(uint64_t ticks)
 
 uint64_t ns_to_tsc(uint64_t ns)
 {
-	return (uint64_t)((unsigned __int128)ns * time_tsc_hz() / NSEC_PER_SEC);
+	uint64_t hz = time_tsc_hz();
+
+	/* Split so that nothing needs a 128-bit division (no libgcc in the kernel). */
+	return ns / NSEC_PER_SEC * hz + ns % NSEC_PER_SEC * hz / NSEC_PER_SEC;
 }
 
 uint64_t time_ticks_since_boot(void)
@@ -174,4 +177,17 @@ uint64_t time_monotonic_ns(void)
 uint64_t time_realtime_ns(void)
 {
 	return wall_at_boot_ns + time_monotonic_ns();
+}
+
+const char *time_timer_arm(uint64_t deadline_ns)
+{
+	uint64_t now = time_monotonic_ns(), ticks;
+
+	if (cpu.tsc_deadline) {
+		lapic_timer_deadline(tsc_boot + ns_to_tsc(deadline_ns));
+		return "TSC-deadline";
+	}
+	ticks = deadline_ns > now ? (deadline_ns - now) * time_lapic_hz() / NSEC_PER_SEC : 1;
+	lapic_timer_oneshot(ticks > 0xffffffffull ? 0xffffffffu : ticks ? (uint32_t)ticks : 1);
+	return "LAPIC one-shot";
 }

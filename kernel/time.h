@@ -20,6 +20,13 @@ uint64_t time_monotonic_ns(void);
 uint64_t time_realtime_ns(void);
 uint64_t tsc_to_ns(uint64_t ticks);
 uint64_t ns_to_tsc(uint64_t ns);
+/*
+ * Arms the one-shot timer (VEC_TIMER) for the monotonic time deadline_ns:
+ * TSC-deadline mode where the CPU has it, else the LAPIC count (long waits
+ * fire early at the count's limit; the handler re-arms). Returns the mode.
+ */
+const char *time_timer_arm(uint64_t deadline_ns);
+
 /* TSC ticks since the kernel's first instruction. */
 uint64_t time_ticks_since_boot(void);
 

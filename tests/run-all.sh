@@ -51,6 +51,7 @@ suite "kvmboot loader" tests/kvmboot/run.sh "$build/tests/kvmboot"
 suite "multiboot image tool" tests/mkmultiboot/run.sh "$build/tests/mkmultiboot"
 suite "guest cases" tests/guest/run.sh "$build" tests/guest/*.cases
 suite "static-pie randomness" tests/guest/pie_random.sh "$build"
+suite "clang build" tests/clang_build.sh "$build"
 
 if ((skipped)); then
 	echo "$passed passed, $failed failed, $skipped skipped"

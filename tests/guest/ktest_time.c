@@ -37,7 +37,7 @@ KTEST(timer)
 {
 	int failures = 0;
 	const uint64_t wait_ns = 1500 * 1000000ull;
-	uint64_t lapic_hz = time_lapic_hz(), e0_ns, e1_ns, armed, s0, s1, ticks;
+	uint64_t lapic_hz = time_lapic_hz(), e0_ns, e1_ns, armed, s0, s1;
 
 	printk("ktest: TSC %lu Hz, LAPIC timer %lu Hz, from %s\n", time_tsc_hz(), lapic_hz,
 	       time_source());
@@ -49,10 +49,8 @@ KTEST(timer)
 
 	trap_set_handler(VEC_TIMER, on_timer, NULL);
 	s0 = rtc_edge(&e0_ns);
-	ticks = lapic_hz * wait_ns / NSEC_PER_SEC;
-	KCHECK(ticks <= 0xffffffffull);
 	armed = time_monotonic_ns();
-	lapic_timer_oneshot((uint32_t)ticks);
+	printk("ktest: timer mode %s\n", time_timer_arm(armed + wait_ns));
 	irq_enable();
 	while (!fired)
 		cpu_halt();
