@@ -21,6 +21,8 @@
 #   BENCH_LINUX_RUNS [11]    timed boots of Linux ...
 #   BENCH_LINUX_BUDGET [180] ... stopping early after this many seconds
 #   BENCH_MEM [256M]         guest RAM for the wall-time figures
+#   BENCH_INSNS_MEM [64M]    guest RAM for the instruction counts (the runner's default; the
+#                            count grows with RAM: page metadata and direct map scale with it)
 #   BENCH_MEM_TIMEOUT [10]   seconds per boot while looking for the minimum RAM
 #   BENCH_SKIP               space-separated groups to leave out:
 #                            boot, linux, insns, mem
@@ -39,6 +41,7 @@ runs=${BENCH_RUNS:-21}
 linux_runs=${BENCH_LINUX_RUNS:-11}
 linux_budget=${BENCH_LINUX_BUDGET:-180}
 mem=${BENCH_MEM:-256M}
+insns_mem=${BENCH_INSNS_MEM:-64M}
 mem_timeout=${BENCH_MEM_TIMEOUT:-10}
 skip=" ${BENCH_SKIP:-} "
 
@@ -294,7 +297,7 @@ else
 	start_at=()
 	why=
 	for i in 1 2 3; do
-		boot hello "$tmp/icount.txt" --mem "$mem" --timeout 120 --icount
+		boot hello "$tmp/icount.txt" --mem "$insns_mem" --timeout 120 --icount
 		if [[ -n $BOOT_WHY ]]; then
 			why="under --icount: $BOOT_WHY"
 			break
@@ -308,6 +311,7 @@ else
 	if [[ -n $why ]]; then
 		bench_fail boot.hello.insns "$why"
 	elif ((${#first[@]} == 3)); then
+		bench_comment "boot.hello.insns: -m $insns_mem, -icount shift=0,sleep=off"
 		bench_figure boot.hello.insns "$(bench_median "${first[@]}")" insns
 		if [[ $(printf '%s\n' "${first[@]}" | sort -u | wc -l) != 1 ]]; then
 			bench_comment "boot.hello.insns varies: ${first[*]}"

@@ -4,7 +4,8 @@
 #
 # usage: tests/run-all.sh [BUILD_DIR]     (default build)
 # Suites: host unit tests (ASan/UBSan), host tool tests (kvmboot, mkmultiboot),
-# guest cases (tests/guest/*.cases, booted in parallel), static-pie randomness.
+# guest cases (tests/guest/*.cases, booted in parallel), static-pie randomness,
+# GRUB booting the multiboot image, and a clang build.
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -51,6 +52,7 @@ suite "kvmboot loader" tests/kvmboot/run.sh "$build/tests/kvmboot"
 suite "multiboot image tool" tests/mkmultiboot/run.sh "$build/tests/mkmultiboot"
 suite "guest cases" tests/guest/run.sh "$build" tests/guest/*.cases
 suite "static-pie randomness" tests/guest/pie_random.sh "$build"
+suite "GRUB multiboot" tests/grub/run.sh "$build"
 suite "clang build" tests/clang_build.sh "$build"
 
 if ((skipped)); then

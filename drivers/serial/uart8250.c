@@ -25,22 +25,37 @@ struct uart8250 {
 
 static struct uart8250 com1;
 
-static void uart_putc(uint16_t port, char c)
+#define FIFO_DEPTH 16	/* 16550: THR empty means the whole transmit FIFO is free */
+
+/* Bounded wait: a missing UART reads 0xff (THR empty) and a stuck one must not hang us. */
+static void uart_wait_thr_empty(uint16_t port)
 {
-	/* Bounded wait: a missing UART reads 0xff (THR empty) and a stuck one must not hang us. */
 	for (int i = 0; i < 100000 && !(inb(port + LSR) & LSR_THR_EMPTY); i++)
 		cpu_relax();
-	outb(port + THR, (uint8_t)c);
 }
 
+/*
+ * One status read per FIFO-full of bytes rather than per byte: under a VMM
+ * every port access is an exit, and the console is on the boot path.
+ */
 static void uart_write(struct console *c, const char *s, size_t n)
 {
 	struct uart8250 *u = (struct uart8250 *)c;
+	int room = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\n')
-			uart_putc(u->port, '\r');
-		uart_putc(u->port, s[i]);
+		bool crlf = s[i] == '\n';
+
+		if (room < 1 + crlf) {
+			uart_wait_thr_empty(u->port);
+			room = FIFO_DEPTH;
+		}
+		if (crlf) {
+			outb(u->port + THR, '\r');
+			room--;
+		}
+		outb(u->port + THR, (uint8_t)s[i]);
+		room--;
 	}
 }
 

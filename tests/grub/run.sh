@@ -41,7 +41,7 @@ fail() {
 # them), not a Mote bug.
 command -v grub-mkrescue >/dev/null 2>&1 || skip "no grub-mkrescue; install grub-common"
 command -v xorriso >/dev/null 2>&1 || skip "no xorriso, which grub-mkrescue needs"
-for f in cdboot.img multiboot.mod normal.mod serial.mod terminfo.mod; do
+for f in cdboot.img normal.mod multiboot.mod serial.mod terminfo.mod echo.mod reboot.mod; do
 	[[ -f $grubdir/$f ]] || skip "no $grubdir/$f; install grub-pc-bin"
 done
 
@@ -55,6 +55,9 @@ cp "$image" "$out/iso/boot/mote.mb" || fail "cannot copy $image"
 # serial terminal is "dumb" so that GRUB sends no vt100 clear-screen codes
 # ahead of the kernel's first line. loglevel=3 makes the kernel print
 # debug lines, which proves that the command line arrived through GRUB.
+# GRUB goes on after a failed command and would then wait at its prompt
+# until the timeout; rebooting (QEMU runs with -no-reboot, so it exits)
+# ends a failed run at once.
 cat >"$out/iso/boot/grub/grub.cfg" <<'EOF'
 set timeout=0
 serial --unit=0 --speed=115200
@@ -63,11 +66,13 @@ terminal_output serial
 echo "grub: booting /boot/mote.mb"
 multiboot /boot/mote.mb loglevel=3
 boot
+echo "grub: boot failed"
+reboot
 EOF
 
 # BIOS only, and only the modules grub.cfg uses (their dependencies come
 # along): a ~1 MB image instead of ~10 MB, built in well under a second.
-if ! grub-mkrescue -d "$grubdir" --install-modules="normal multiboot serial terminfo echo" \
+if ! grub-mkrescue -d "$grubdir" --install-modules="normal multiboot serial terminfo echo reboot" \
 	--fonts= --locales= --themes= -o "$out/mote.iso" "$out/iso" >"$out/mkrescue.log" 2>&1; then
 	fail "grub-mkrescue failed" "$out/mkrescue.log"
 fi
@@ -82,10 +87,13 @@ rc=0
 # GRUB ends its lines with \n\r; drop the \r so that ^ anchors hold.
 log=$out/console.txt
 tr -d '\r' <"$out/console.log" >"$log"
+# GRUB's own complaint, if any, is the most useful reason to give.
+grub_err=$(grep -m 1 '^error:' "$log")
 case $rc in
 0) ;;
 124) fail "timeout after 60 s" "$log" ;;
-125) fail "the guest ended without an exit status line" "$log" ;;
+125) [[ -n $grub_err ]] && fail "GRUB $grub_err" "$log"
+	fail "the guest ended without an exit status line" "$log" ;;
 126) fail "mote-run could not start QEMU" "$log" ;;
 *) fail "exit status $rc, want 0" "$log" ;;
 esac
