@@ -230,10 +230,10 @@ static uint64_t *leaf_for(vaddr_t va, vaddr_t end, int *level_out, int *err)
 	return NULL;
 }
 
-int pt_unmap(vaddr_t va, uint64_t len, void (*release)(paddr_t pa, uint64_t size))
+/* Calls fn for each present leaf in [va, end), large pages split at the edges first. */
+static int for_each_leaf(vaddr_t va, vaddr_t end,
+			 void (*fn)(uint64_t *e, vaddr_t va, int level, void *ctx), void *ctx)
 {
-	vaddr_t end = va + len;
-
 	while (va < end) {
 		int level = 0, err = 0;
 		uint64_t *e = leaf_for(va, end, &level, &err);
@@ -242,36 +242,39 @@ int pt_unmap(vaddr_t va, uint64_t len, void (*release)(paddr_t pa, uint64_t size
 		if (err)
 			return err;
 		if (e) {
-			paddr_t pa = *e & PTE_ADDR;
-
-			*e = 0;
+			fn(e, va, level, ctx);
 			invlpg(va);
-			if (release)
-				release(pa, size);
 		}
 		va = ALIGN_DOWN(va, size) + size;
 	}
 	return 0;
 }
 
+static void unmap_leaf(uint64_t *e, vaddr_t va, int level, void *ctx)
+{
+	void (*release)(paddr_t pa, uint64_t size) = *(void (**)(paddr_t, uint64_t))ctx;
+	paddr_t pa = *e & PTE_ADDR;
+
+	(void)va;
+	*e = 0;
+	if (release)
+		release(pa, level_size(level));
+}
+
+int pt_unmap(vaddr_t va, uint64_t len, void (*release)(paddr_t pa, uint64_t size))
+{
+	return for_each_leaf(va, va + len, unmap_leaf, &release);
+}
+
+static void protect_leaf(uint64_t *e, vaddr_t va, int level, void *ctx)
+{
+	(void)va;
+	*e = (*e & PTE_ADDR) | pte_bits(*(unsigned int *)ctx) | (level ? PTE_PS : 0);
+}
+
 int pt_protect(vaddr_t va, uint64_t len, unsigned int flags)
 {
-	vaddr_t end = va + len;
-
-	while (va < end) {
-		int level = 0, err = 0;
-		uint64_t *e = leaf_for(va, end, &level, &err);
-		uint64_t size = level_size(level);
-
-		if (err)
-			return err;
-		if (e) {
-			*e = (*e & PTE_ADDR) | pte_bits(flags) | (level ? PTE_PS : 0);
-			invlpg(va);
-		}
-		va = ALIGN_DOWN(va, size) + size;
-	}
-	return 0;
+	return for_each_leaf(va, va + len, protect_leaf, &flags);
 }
 
 bool pt_lookup(vaddr_t va, paddr_t *pa, unsigned int *flags, uint64_t *page_size)

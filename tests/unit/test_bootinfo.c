@@ -8,23 +8,7 @@
 
 #include "kernel/bootinfo.h"
 #include "tests/unit/check.h"
-
-/* A fake guest-physical memory: [0, MEM_SIZE) is readable, nothing else. */
-#define MEM_SIZE	(1u << 20)
-static uint8_t *mem;
-
-static const void *fake_phys(void *ctx, paddr_t addr, uint64_t len)
-{
-	(void)ctx;
-	if (addr > MEM_SIZE || len > MEM_SIZE - addr)
-		return NULL;
-	return mem + addr;
-}
-
-static void put16(uint64_t a, uint16_t v) { memcpy(mem + a, &v, 2); }
-static void put32(uint64_t a, uint32_t v) { memcpy(mem + a, &v, 4); }
-static void put64(uint64_t a, uint64_t v) { memcpy(mem + a, &v, 8); }
-static void puts_at(uint64_t a, const char *s) { memcpy(mem + a, s, strlen(s) + 1); }
+#include "tests/unit/fake_phys.h"
 
 static struct bootinfo bi;
 

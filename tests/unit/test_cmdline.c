@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <mote/compiler.h>
 #include <mote/errno.h>
 #include "lib/cmdline.h"
 #include "tests/unit/check.h"
@@ -20,6 +21,23 @@ static int parse(const char *s)
 	err = "not set";
 	return cmdline_parse(buf, &cl, &err);
 }
+
+/* cl.argc is @n, cl.argv[0..n) are @want in order, and cl.argv[n] is NULL. */
+static void check_argv(int line, const char *const *want, int n)
+{
+	int failures = check_failures;
+
+	CHECK_EQ(cl.argc, n);
+	for (int i = 0; i < n; i++)
+		CHECK_STR(cl.argv[i] ? cl.argv[i] : "(null)", want[i]);
+	CHECK(cl.argv[n] == NULL);
+	if (check_failures != failures)
+		fprintf(stderr, "  in CHECK_ARGV at line %d\n", line);
+}
+
+#define CHECK_ARGV(...)							\
+	check_argv(__LINE__, (const char *const[]){ __VA_ARGS__ },	\
+		   (int)ARRAY_SIZE(((const char *const[]){ __VA_ARGS__ })))
 
 static void test_basic(void)
 {
@@ -93,11 +111,7 @@ static void test_whitespace(void)
 	CHECK_EQ(cl.nparams, 2);
 	CHECK_STR(cmdline_get(&cl, "a"), "1");
 	CHECK_STR(cmdline_get(&cl, "b"), "2");
-	CHECK_EQ(cl.argc, 3);
-	CHECK_STR(cl.argv[0], "x");
-	CHECK_STR(cl.argv[1], "y");
-	CHECK_STR(cl.argv[2], "z");
-	CHECK(cl.argv[3] == NULL);
+	CHECK_ARGV("x", "y", "z");
 
 	/* Inside quotes, tabs and newlines are part of the value. */
 	CHECK_EQ(parse("msg=\"a\tb\nc\" -- \"1\t2\""), 0);
@@ -116,14 +130,8 @@ static void test_quotes(void)
 
 	CHECK_EQ(parse("-- \"x y\" \"\" plain \"a\"\"b\" ab\"\"cd \"-- \""), 0);
 	CHECK_EQ(cl.nparams, 0);
-	CHECK_EQ(cl.argc, 6);
-	CHECK_STR(cl.argv[0], "x y");
-	CHECK_STR(cl.argv[1], "");	/* quotes make an empty word */
-	CHECK_STR(cl.argv[2], "plain");
-	CHECK_STR(cl.argv[3], "ab");
-	CHECK_STR(cl.argv[4], "abcd");
-	CHECK_STR(cl.argv[5], "-- ");
-	CHECK(cl.argv[6] == NULL);
+	/* "" alone: quotes make an empty word. */
+	CHECK_ARGV("x y", "", "plain", "ab", "abcd", "-- ");
 
 	/* Quotes removed, '=' inside them still splits, as on Linux. */
 	CHECK_EQ(parse("\"k=v\""), 0);
@@ -142,13 +150,8 @@ static void test_separator(void)
 	CHECK_EQ(parse("a=1 -- /bin/app -v --flag=2 -- last=1"), 0);
 	CHECK_EQ(cl.nparams, 1);
 	CHECK_STR(cmdline_get(&cl, "a"), "1");
-	CHECK_EQ(cl.argc, 5);
-	CHECK_STR(cl.argv[0], "/bin/app");
-	CHECK_STR(cl.argv[1], "-v");
-	CHECK_STR(cl.argv[2], "--flag=2");
-	CHECK_STR(cl.argv[3], "--");	/* only the first "--" separates */
-	CHECK_STR(cl.argv[4], "last=1");
-	CHECK(cl.argv[5] == NULL);
+	/* Only the first "--" separates. */
+	CHECK_ARGV("/bin/app", "-v", "--flag=2", "--", "last=1");
 	CHECK(cmdline_get(&cl, "last") == NULL);
 }
 
@@ -170,11 +173,7 @@ static void test_microvm(void)
 	CHECK_EQ(parse("console=ttyS0 -- /app --port 80 "
 		       "virtio_mmio.device=512@0xfeb00e00:12 "
 		       "virtio_mmio.device=512@0xfeb00c00:11"), 0);
-	CHECK_EQ(cl.argc, 3);
-	CHECK_STR(cl.argv[0], "/app");
-	CHECK_STR(cl.argv[1], "--port");
-	CHECK_STR(cl.argv[2], "80");
-	CHECK(cl.argv[3] == NULL);
+	CHECK_ARGV("/app", "--port", "80");
 	CHECK_EQ(cl.nparams, 3);
 	CHECK_STR(cl.params[1].key, "virtio_mmio.device");
 	CHECK_STR(cl.params[1].value, "512@0xfeb00e00:12");

@@ -11,6 +11,7 @@
 #include <mote/errno.h>
 #include "lib/format.h"
 #include "tests/unit/check.h"
+#include "tests/unit/xorshift.h"
 
 static int mismatches_shown;
 
@@ -74,17 +75,6 @@ static void expect(const char *want, const char *fmt, ...)
 	CHECK_EQ(r, (long long)strlen(want));
 }
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rng(void)
-{
-	/* xorshift64*: deterministic, so a failure reproduces. */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
-
 static const uint64_t interesting[] = {
 	0, 1, 2, 7, 8, 9, 10, 15, 16, 99, 100, 127, 128, 255, 256, 999, 1000,
 	32767, 32768, 65535, 65536, 0x7fffffff, 0x80000000, 0xffffffff,
@@ -98,12 +88,12 @@ static uint64_t random_value(void)
 {
 	uint64_t v;
 
-	if (rng() % 3 == 0)
-		return interesting[rng() % ARRAY_SIZE(interesting)];
-	v = rng();
+	if (rnd() % 3 == 0)
+		return interesting[rnd() % ARRAY_SIZE(interesting)];
+	v = rnd();
 	/* Spread over magnitudes, so short numbers are as common as long ones. */
-	v >>= rng() % 64;
-	if (rng() % 4 == 0)
+	v >>= rnd() % 64;
+	if (rnd() % 4 == 0)
 		v = (uint64_t)0 - v;
 	return v;
 }
@@ -118,7 +108,7 @@ static void fuzz_one(void)
 	static const char convs[] = "diuxXocsp";
 	static const char *const lens[] = { "", "hh", "h", "l", "ll", "z", "t", "j" };
 	char f[128], *q = f;
-	char conv = convs[rng() % (sizeof(convs) - 1)];
+	char conv = convs[rnd() % (sizeof(convs) - 1)];
 	const char *allowed;
 	bool width_star = false, prec_star = false, prec_ok, len_ok;
 	int wv = 0, pv = 0;
@@ -150,29 +140,29 @@ static void fuzz_one(void)
 		break;
 	}
 
-	if (rng() % 4 == 0)
-		q += sprintf(q, "lit%c", (char)('a' + rng() % 26));
+	if (rnd() % 4 == 0)
+		q += sprintf(q, "lit%c", (char)('a' + rnd() % 26));
 	*q++ = '%';
-	for (unsigned n = (unsigned)(rng() % 4); n > 0; n--)
-		*q++ = allowed[rng() % strlen(allowed)];
+	for (unsigned n = (unsigned)(rnd() % 4); n > 0; n--)
+		*q++ = allowed[rnd() % strlen(allowed)];
 
-	switch (rng() % 6) {
+	switch (rnd() % 6) {
 	case 0:
 		break;
 	case 1:
 		width_star = true;
 		*q++ = '*';
-		wv = (int)(rng() % 81) - 40;
-		if (rng() % 50 == 0)
-			wv = (int)(rng() % 600) - 300;
+		wv = (int)(rnd() % 81) - 40;
+		if (rnd() % 50 == 0)
+			wv = (int)(rnd() % 600) - 300;
 		break;
 	default:
-		q += sprintf(q, "%d", (int)(rng() % (rng() % 20 == 0 ? 300 : 30)));
+		q += sprintf(q, "%d", (int)(rnd() % (rnd() % 20 == 0 ? 300 : 30)));
 		break;
 	}
 
 	if (prec_ok) {
-		switch (rng() % 6) {
+		switch (rnd() % 6) {
 		case 0:
 		case 1:
 			break;
@@ -182,23 +172,23 @@ static void fuzz_one(void)
 		case 3:
 			prec_star = true;
 			q += sprintf(q, ".*");
-			pv = (int)(rng() % 51) - 10;
+			pv = (int)(rnd() % 51) - 10;
 			break;
 		default:
-			q += sprintf(q, ".%d", (int)(rng() % (rng() % 20 == 0 ? 300 : 30)));
+			q += sprintf(q, ".%d", (int)(rnd() % (rnd() % 20 == 0 ? 300 : 30)));
 			break;
 		}
 	}
 
 	if (len_ok) {
-		li = (unsigned)(rng() % ARRAY_SIZE(lens));
+		li = (unsigned)(rnd() % ARRAY_SIZE(lens));
 		q += sprintf(q, "%s", lens[li]);
 	}
 	*q++ = conv;
-	if (rng() % 4 == 0)
-		q += sprintf(q, "|%%%%|%c", (char)('A' + rng() % 26));
+	if (rnd() % 4 == 0)
+		q += sprintf(q, "|%%%%|%c", (char)('A' + rnd() % 26));
 	*q = '\0';
-	cmp_trunc_size = (size_t)(rng() % 12);
+	cmp_trunc_size = (size_t)(rnd() % 12);
 
 #define CALL(val)							\
 	do {								\
@@ -214,7 +204,7 @@ static void fuzz_one(void)
 
 	switch (conv) {
 	case 's': {
-		const char *s = strings[rng() % ARRAY_SIZE(strings)];
+		const char *s = strings[rnd() % ARRAY_SIZE(strings)];
 
 		CALL(s);
 		return;

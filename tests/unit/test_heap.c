@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Host unit test of the kernel heap over the page allocator, with content checks and debug traps. */
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,8 +8,10 @@
 #include <mote/compiler.h>
 #include "kernel/heap.h"
 #include "kernel/page_alloc.h"
-#include "kernel/panic.h"
 #include "tests/unit/check.h"
+#include "tests/unit/panic_catch.h"
+#define RNG_SEED 0x243f6a8885a308d3ULL
+#include "tests/unit/xorshift.h"
 
 /* 2 MiB aligned both physically and virtually, so big alignments carry over. */
 #define LO	0x200000ULL
@@ -20,25 +20,6 @@
 
 static unsigned char *ram;
 static uint8_t *meta;
-
-static jmp_buf panic_jmp;
-static bool panic_armed;
-static char panic_msg[256];
-
-void panic(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(panic_msg, sizeof(panic_msg), fmt, ap);
-	va_end(ap);
-	if (!panic_armed) {
-		fprintf(stderr, "unexpected panic: %s\n", panic_msg);
-		abort();
-	}
-	panic_armed = false;
-	longjmp(panic_jmp, 1);
-}
 
 static void *test_p2v(paddr_t p)
 {
@@ -54,15 +35,6 @@ static paddr_t test_v2p(const void *v)
 	uintptr_t off = (uintptr_t)v - (uintptr_t)ram;
 
 	return off < SIZE ? LO + off : PADDR_INVALID;
-}
-
-static uint64_t rng_state = 0x243f6a8885a308d3ULL;
-static uint64_t rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
 }
 
 static void setup(void)
@@ -396,21 +368,6 @@ static void test_oom(void)
 }
 
 #ifdef CONFIG_DEBUG
-#define EXPECT_PANIC(stmt, needle1, needle2)				\
-	do {								\
-		panic_msg[0] = 0;					\
-		panic_armed = true;					\
-		if (setjmp(panic_jmp) == 0) {				\
-			stmt;						\
-			panic_armed = false;				\
-			CHECK(!"no panic from " #stmt);			\
-		} else {						\
-			bool hit_ = strstr(panic_msg, needle1) && strstr(panic_msg, needle2); \
-			CHECK(hit_);					\
-			if (!hit_)					\
-				fprintf(stderr, "  message: %s\n", panic_msg); \
-		}							\
-	} while (0)
 
 static void test_debug_checks(void)
 {
@@ -425,31 +382,31 @@ static void test_debug_checks(void)
 	p = kmalloc(100);
 	snprintf(addr, sizeof(addr), "%p", (void *)p);
 	kfree(p);
-	EXPECT_PANIC(kfree(p), "double free", addr);
-	EXPECT_PANIC(kfree(p), "class 112", addr);
+	EXPECT_PANIC2(kfree(p), "double free", addr);
+	EXPECT_PANIC2(kfree(p), "class 112", addr);
 
 	p = kmalloc(100);
 	q = kmalloc(100);	/* keeps the slab alive across the checks below */
 	snprintf(addr, sizeof(addr), "%p", (void *)(p + 8));
-	EXPECT_PANIC(kfree(p + 8), "inside a block", addr);
-	EXPECT_PANIC(krealloc(p + 8, 10), "inside a block", "class 112");
+	EXPECT_PANIC2(kfree(p + 8), "inside a block", addr);
+	EXPECT_PANIC2(krealloc(p + 8, 10), "inside a block", "class 112");
 	snprintf(addr, sizeof(addr), "%p", (void *)&on_stack);
-	EXPECT_PANIC(kfree(&on_stack), "not a heap pointer", addr);
+	EXPECT_PANIC2(kfree(&on_stack), "not a heap pointer", addr);
 	page = page_alloc(0);
-	EXPECT_PANIC(kfree((char *)test_p2v(page) + 64), "not a heap pointer", "");
-	EXPECT_PANIC(kfree(test_p2v(page)), "not a heap pointer", "");
+	EXPECT_PANIC2(kfree((char *)test_p2v(page) + 64), "not a heap pointer", "");
+	EXPECT_PANIC2(kfree(test_p2v(page)), "not a heap pointer", "");
 	page_free(page, 0);
-	EXPECT_PANIC(kfree((char *)q + 112 * 3), "never allocated", "class 112");
+	EXPECT_PANIC2(kfree((char *)q + 112 * 3), "never allocated", "class 112");
 
 	/* One byte past the end, with and without slack before the trailer. */
 	p[100] = 'x';
 	snprintf(addr, sizeof(addr), "%p", (void *)p);
-	EXPECT_PANIC(kfree(p), "buffer overrun", addr);
+	EXPECT_PANIC2(kfree(p), "buffer overrun", addr);
 	p[100] = (char)0xca;	/* canary restored: frees cleanly */
 	kfree(p);
 	p = kmalloc(104);	/* fills a 112-byte slot up to the trailer */
 	p[104] = 0;
-	EXPECT_PANIC(kfree(p), "overrun", "class 112");
+	EXPECT_PANIC2(kfree(p), "overrun", "class 112");
 	p[104] = (char)0xde;	/* low byte of the trailer magic, little-endian */
 	kfree(p);
 	kfree(q);
@@ -458,11 +415,11 @@ static void test_debug_checks(void)
 	p = kmalloc(10000);
 	snprintf(addr, sizeof(addr), "%p", (void *)p);
 	p[10000] = 1;
-	EXPECT_PANIC(kfree(p), "overrun", addr);
-	EXPECT_PANIC(krealloc(p, 20000), "overrun", "large");
+	EXPECT_PANIC2(kfree(p), "overrun", addr);
+	EXPECT_PANIC2(krealloc(p, 20000), "overrun", "large");
 	p[10000] = (char)0xca;
 	kfree(p);
-	EXPECT_PANIC(kfree(p), "double free", addr);
+	EXPECT_PANIC2(kfree(p), "double free", addr);
 
 	/* Freed memory is poisoned, and a write after free is caught at reuse. */
 	p = kmalloc(48);
@@ -471,7 +428,7 @@ static void test_debug_checks(void)
 	CHECK((unsigned char)p[20] == 0x6b && (unsigned char)p[47] == 0x6b);
 	p[30] = 0;
 	snprintf(addr, sizeof(addr), "%p", (void *)p);
-	EXPECT_PANIC(kmalloc(48), "written after free", addr);
+	EXPECT_PANIC2(kmalloc(48), "written after free", addr);
 	p[30] = 0x6b;
 	CHECK(kmalloc(48) == p);
 	kfree(p);

@@ -8,30 +8,7 @@
 
 #include "plat/pc/mptable.h"
 #include "tests/unit/check.h"
-
-#define MEM_SIZE	(1u << 20)
-static uint8_t *mem;
-
-static const void *fake_phys(void *ctx, paddr_t addr, uint64_t len)
-{
-	(void)ctx;
-	if (addr > MEM_SIZE || len > MEM_SIZE - addr)
-		return NULL;
-	return mem + addr;
-}
-
-static void put8(uint64_t a, uint8_t v) { mem[a] = v; }
-static void put16(uint64_t a, uint16_t v) { memcpy(mem + a, &v, 2); }
-static void put32(uint64_t a, uint32_t v) { memcpy(mem + a, &v, 4); }
-
-static uint8_t sum(uint64_t a, uint64_t len)
-{
-	uint8_t s = 0;
-
-	for (uint64_t i = 0; i < len; i++)
-		s = (uint8_t)(s + mem[a + i]);
-	return s;
-}
+#include "tests/unit/fake_phys.h"
 
 #define FPS	0xf5a00
 #define CT	0xf5b00
