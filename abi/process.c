@@ -12,6 +12,7 @@
 #include "kernel/log.h"
 #include "kernel/mem.h"
 #include "kernel/panic.h"
+#include "kernel/thread.h"
 #include "kernel/time.h"
 #include "kernel/uvm.h"
 
@@ -121,6 +122,7 @@ __noreturn void process_start(int argc, char **argv)
 	if (start.base)
 		pr_info("static-pie loaded at base %lx\n", start.base);
 	pr_info("app start at %lu tsc\n", time_ticks_since_boot());
+	thread_enter_user();
 	arch_enter_app(start.entry, start.sp);
 }
 

@@ -6,6 +6,7 @@
 #include "abi/usercopy.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/layout.h"
+#include "kernel/thread.h"
 
 #define ARCH_SET_GS	0x1001
 #define ARCH_SET_FS	0x1002
@@ -45,6 +46,7 @@ long sys_set_tid_address(long tidptr, long a1, long a2, long a3, long a4, long a
 long sys_sched_yield(long a0, long a1, long a2, long a3, long a4, long a5)
 {
 	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	sched_yield();
 	return 0;
 }
 

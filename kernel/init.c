@@ -9,6 +9,7 @@
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/setup.h"
 #include "arch/x86_64/syscall.h"
+#include "arch/x86_64/trap.h"
 #include "kernel/heap.h"
 #include "kernel/init.h"
 #include "kernel/kva.h"
@@ -18,7 +19,9 @@
 #include "kernel/page_alloc.h"
 #include "kernel/panic.h"
 #include "kernel/random.h"
+#include "kernel/thread.h"
 #include "kernel/time.h"
+#include "kernel/timer.h"
 #include "lib/string.h"
 #include "plat/plat.h"
 
@@ -91,7 +94,12 @@ static __noreturn void kernel_main_stack(void *arg)
 	time_init(boot->tsc_entry);
 	random_init(boot->tsc_entry);
 	arch_syscall_init();
-	phase("cpu+time");
+	sched_init();
+	timer_subsystem_init();
+	trap_set_irq_exit_hook(sched_preempt_point);
+	trap_set_context_name_fn(thread_current_name);
+	irq_enable();	/* from here on the kernel is preemptible */
+	phase("cpu+time+sched");
 	print_phases();
 	pr_debug("%s, %lu KiB free, FPU %s (%zu bytes)\n", plat_name(),
 		 page_alloc_free_bytes() / 1024, fpu_method(), fpu_state_size());
@@ -105,7 +113,7 @@ __noreturn void kernel_main(struct bootinfo *bi)
 	int r;
 
 	boot = bi;
-	time_init(bi->tsc_entry);	/* only records the boot TSC here; frequencies come later */
+	time_set_boot_tsc(bi->tsc_entry);	/* for the boot phases; time_init() comes later */
 	phase("arch");
 	strlcpy(cmdline_buf, bi->cmdline, sizeof(cmdline_buf));
 	if (cmdline_parse(cmdline_buf, &kernel_cmdline, &err)) {

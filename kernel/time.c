@@ -102,6 +102,8 @@ static void calibrate(void)
 	if (!plat_refclock(&ref)) {
 		pr_warn("no reference clock to calibrate the TSC: assuming 1 GHz\n");
 		set_tsc_hz(NSEC_PER_SEC, "assumed");
+		if (!lapic_hz)
+			lapic_hz = NSEC_PER_SEC;	/* QEMU's APIC timer rate; a guess all the same */
 		return;
 	}
 	want = ref.hz / 100;
@@ -121,6 +123,11 @@ static void calibrate(void)
 	set_tsc_hz((t1 - t0) * ref.hz / r1, ref.name);
 	if (lapic_ready() && !lapic_hz)
 		lapic_hz = (uint64_t)(l0 - l1) * ref.hz / r1;
+}
+
+void time_set_boot_tsc(uint64_t boot)
+{
+	tsc_boot = boot;
 }
 
 void time_init(uint64_t boot)
@@ -171,6 +178,8 @@ uint64_t time_ticks_since_boot(void)
 
 uint64_t time_monotonic_ns(void)
 {
+	/* Calibrate (maybe ~10 ms) before reading the TSC, not after: "now" must be now. */
+	time_tsc_hz();
 	return tsc_to_ns(rdtsc() - tsc_boot);
 }
 

@@ -9,6 +9,8 @@
 
 /* Records the boot TSC and takes the frequencies from CPUID or kvmclock when they tell. */
 void time_init(uint64_t tsc_boot);
+/* Only records the boot TSC (for time_ticks_since_boot before time_init). */
+void time_set_boot_tsc(uint64_t tsc_boot);
 /* TSC ticks per second; the first call may calibrate (about 10 ms) when nothing told us. */
 uint64_t time_tsc_hz(void);
 /* LAPIC timer ticks per second at divide-by-1 (0 when unknown). */

@@ -42,17 +42,13 @@ int uvm_map(vaddr_t va, size_t len, int prot)
 		paddr_t pa;
 		int r;
 
-		if (pt_lookup(va + off, NULL, NULL, NULL)) {
-			uvm_unmap(va, off);
-			return -EEXIST;
-		}
 		pa = page_alloc(0);
 		if (pa == PADDR_INVALID) {
 			uvm_unmap(va, off);
 			return -ENOMEM;
 		}
 		memset(phys_to_virt(pa), 0, PAGE_SIZE);
-		r = pt_map(va + off, pa, PAGE_SIZE, prot_flags(prot) | PG_WRITE);
+		r = pt_map(va + off, pa, PAGE_SIZE, prot_flags(prot) | PG_WRITE);	/* -EEXIST if mapped */
 		if (r) {
 			page_free(pa, 0);
 			uvm_unmap(va, off);

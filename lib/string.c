@@ -53,6 +53,11 @@ void *memset(void *dst, int c, size_t n)
 	return ret;
 }
 
+void memset64(void *dst, uint64_t pattern, size_t n)
+{
+	__asm__ __volatile__("rep stosq" : "+D"(dst), "+c"(n) : "a"(pattern) : "memory");
+}
+
 STRING_NO_IDIOM
 void *memmove(void *dst, const void *src, size_t n)
 {

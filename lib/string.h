@@ -4,6 +4,7 @@
 #define LIB_STRING_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Prototypes match C11 7.24 exactly, so a translation unit may also see a libc's <string.h>. */
 void *memcpy(void *restrict dst, const void *restrict src, size_t n);
@@ -23,5 +24,7 @@ char *strrchr(const char *s, int c);
  * was cut short.
  */
 size_t strlcpy(char *restrict dst, const char *restrict src, size_t size);
+/* Fills n 8-byte words at dst (8-byte aligned) with pattern. */
+void memset64(void *dst, uint64_t pattern, size_t n);
 
 #endif

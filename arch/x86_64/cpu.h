@@ -145,6 +145,14 @@ static inline uint64_t irq_save(void)
 	return flags;
 }
 
+static inline bool irqs_enabled(void)
+{
+	uint64_t flags;
+
+	__asm__ volatile("pushfq; popq %0" : "=r"(flags));
+	return flags & RFLAGS_IF;
+}
+
 static inline void irq_restore(uint64_t flags)
 {
 	if (flags & RFLAGS_IF)

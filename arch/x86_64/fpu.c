@@ -10,8 +10,8 @@
 #define XCR0_AVX	(1u << 2)
 
 static size_t state_size = 512;
-static uint64_t xcr0;
-static enum { FPU_FXSAVE, FPU_XSAVE, FPU_XSAVEOPT } method;
+uint64_t fpu_xcr0;
+enum fpu_method fpu_method_used;
 
 static void xsetbv(uint32_t reg, uint64_t v)
 {
@@ -24,17 +24,17 @@ void fpu_init(void)
 
 	__asm__ volatile("fninit");
 	if (!cpu.xsave) {
-		method = FPU_FXSAVE;
+		fpu_method_used = FPU_FXSAVE;
 		state_size = 512;
 		return;
 	}
 	cpuid(0xd, 0, &a, &b, &c, &d);
-	xcr0 = (XCR0_X87 | XCR0_SSE | XCR0_AVX) & a;
-	xsetbv(0, xcr0);
+	fpu_xcr0 = (XCR0_X87 | XCR0_SSE | XCR0_AVX) & a;
+	xsetbv(0, fpu_xcr0);
 	/* EBX: size for the components enabled in XCR0 now (SDM vol. 2A, CPUID leaf 0DH). */
 	cpuid(0xd, 0, &a, &b, &c, &d);
 	state_size = b;
-	method = cpu.xsaveopt ? FPU_XSAVEOPT : FPU_XSAVE;
+	fpu_method_used = cpu.xsaveopt ? FPU_XSAVEOPT : FPU_XSAVE;
 }
 
 size_t fpu_state_size(void)
@@ -44,34 +44,7 @@ size_t fpu_state_size(void)
 
 const char *fpu_method(void)
 {
-	return method == FPU_XSAVEOPT ? "xsaveopt" : method == FPU_XSAVE ? "xsave" : "fxsave";
-}
-
-void fpu_save(void *area)
-{
-	uint32_t lo = (uint32_t)xcr0, hi = (uint32_t)(xcr0 >> 32);
-
-	switch (method) {
-	case FPU_XSAVEOPT:
-		__asm__ volatile("xsaveopt64 (%0)" :: "r"(area), "a"(lo), "d"(hi) : "memory");
-		break;
-	case FPU_XSAVE:
-		__asm__ volatile("xsave64 (%0)" :: "r"(area), "a"(lo), "d"(hi) : "memory");
-		break;
-	case FPU_FXSAVE:
-		__asm__ volatile("fxsave64 (%0)" :: "r"(area) : "memory");
-		break;
-	}
-}
-
-void fpu_restore(const void *area)
-{
-	uint32_t lo = (uint32_t)xcr0, hi = (uint32_t)(xcr0 >> 32);
-
-	if (method == FPU_FXSAVE)
-		__asm__ volatile("fxrstor64 (%0)" :: "r"(area) : "memory");
-	else
-		__asm__ volatile("xrstor64 (%0)" :: "r"(area), "a"(lo), "d"(hi) : "memory");
+	return fpu_method_used == FPU_XSAVEOPT ? "xsaveopt" : fpu_method_used == FPU_XSAVE ? "xsave" : "fxsave";
 }
 
 void fpu_init_state(void *area)

@@ -45,6 +45,11 @@ void trap_set_app_fault_handler(trap_app_fault_fn fn);
 typedef bool (*trap_pf_resolver_fn)(uint64_t addr, bool write);
 void trap_set_page_fault_resolver(trap_pf_resolver_fn fn);
 
+/* Runs after every interrupt handler and its EOI (the scheduler's preemption point). */
+void trap_set_irq_exit_hook(void (*fn)(void));
+/* Names what was running (the thread), for fault reports. */
+void trap_set_context_name_fn(const char *(*fn)(void));
+
 void trap_dispatch(struct trap_frame *tf);
 void trap_dump_registers(const struct trap_frame *tf);
 void backtrace_print(uint64_t rbp, uint64_t rip);

@@ -20,6 +20,18 @@ static struct {
 
 static trap_app_fault_fn app_fault_handler;
 static trap_pf_resolver_fn pf_resolver;
+static void (*irq_exit_hook)(void);
+static const char *(*context_name)(void);
+
+void trap_set_context_name_fn(const char *(*fn)(void))
+{
+	context_name = fn;
+}
+
+void trap_set_irq_exit_hook(void (*fn)(void))
+{
+	irq_exit_hook = fn;
+}
 
 extern const struct ex_entry __ex_table_start[], __ex_table_end[];
 bool entry_stack_contains(uint64_t addr);
@@ -188,6 +200,8 @@ static __noreturn void fatal_exception(struct trap_frame *tf, uint64_t cr2)
 	ksyms_format(sym, sizeof(sym), tf->rip);
 	printk("mote: fatal %s in %s at rip %016lx %s", exception_name(tf->vector),
 	       tf->rip >= KERNEL_VIRT ? "kernel" : "application", tf->rip, sym);
+	if (context_name && context_name())
+		printk(", thread %s", context_name());
 	if (tf->vector == VEC_PF || tf->vector == VEC_STACK_OVERFLOW)
 		printk(", address %016lx", cr2);
 	printk("\n");
@@ -268,4 +282,7 @@ void trap_dispatch(struct trap_frame *tf)
 	else
 		pr_warn("unexpected interrupt, vector %lu\n", v);
 	lapic_eoi();
+	/* On the thread's own kernel stack (trap_entry.S), so switching threads here is safe. */
+	if (irq_exit_hook)
+		irq_exit_hook();
 }
