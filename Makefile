@@ -178,7 +178,9 @@ test: setup
 bench: setup
 	$(Q)$(MAKE) --no-print-directory O=$(BUILD)/release KCONFIG_CONFIG=$(BUILD)/release/.config \
 		DEFCONFIG=configs/release.config APP=apps/hello all
-	$(Q)bench/run.sh $(BUILD)/release/hello
+	$(Q)$(MAKE) --no-print-directory O=$(BUILD)/ktest KCONFIG_CONFIG=$(BUILD)/ktest/.config \
+		DEFCONFIG=configs/ktest.config APP=apps/hello all
+	$(Q)BENCH_KTEST=$(BUILD)/ktest/hello/mote.elf bench/run.sh $(BUILD)/release/hello
 
 clean:
 	rm -rf $(BUILD)

@@ -24,8 +24,9 @@
 #   BENCH_INSNS_MEM [64M]    guest RAM for the instruction counts (the runner's default; the
 #                            count grows with RAM: page metadata and direct map scale with it)
 #   BENCH_MEM_TIMEOUT [10]   seconds per boot while looking for the minimum RAM
+#   BENCH_KTEST [build/ktest/hello/mote.elf]  the test kernel, for the in-kernel benchmarks
 #   BENCH_SKIP               space-separated groups to leave out:
-#                            boot, linux, insns, mem
+#                            boot, linux, insns, mem, kernel
 #   MOTE_QEMU, MOTE_ACCEL    passed on to tools/mote-run
 set -euo pipefail
 
@@ -364,6 +365,30 @@ else
 		done
 		bench_figure mem.hello.min_kib "$hi" KiB
 	fi
+fi
+
+# --- In-kernel benchmarks, on the test kernel under -icount ---
+#
+# Each suite prints `bench: NAME VALUE` lines, instructions per operation
+# measured with the TSC under -icount (so deterministic): context switch of
+# two yielding threads, thread create+join, uncontended mutex lock+unlock,
+# futex wake/wait round trip.
+ktest_img=${BENCH_KTEST:-$root/build/ktest/hello/mote.elf}
+if skipped kernel; then
+	bench_comment "in-kernel benchmarks skipped"
+elif [[ ! -f $ktest_img ]]; then
+	bench_fail sched.yield_pair.insns "no test kernel at $ktest_img (make test or make bench builds it)"
+else
+	bench_comment "in-kernel benchmarks: -m $insns_mem, -icount shift=0,sleep=off, $(basename "$(dirname "$ktest_img")") on the test kernel"
+	for suite in bench_sched bench_mutex bench_futex; do
+		out=$tmp/$suite.txt
+		if "$runner" --plat microvm --mem "$insns_mem" --icount --timeout 120 \
+			--append "ktest=$suite" "$ktest_img" >"$out" 2>&1; then
+			tr -d '\r' <"$out" | sed -n 's/^bench: \([a-z_.]*\) \([0-9]*\)$/\1 \2 insns/p'
+		else
+			bench_fail "$suite" "the suite failed (exit $?): $(tr -d '\r' <"$out" | tail -n 1)"
+		fi
+	done
 fi
 
 if ((!hello_ok)); then
