@@ -74,35 +74,24 @@ long sys_writev(long fd, long iov, long iovcnt, long a3, long a4, long a5)
 	return total;
 }
 
-/* Blocks until a byte arrives, then returns what is there, up to a line. */
+/* Blocks until a byte arrives, then returns what is there, up to a line; CR reads as LF. */
 long sys_read(long fd, long buf, long count, long a3, long a4, long a5)
 {
 	char chunk[CHUNK];
-	long n = 0;
+	size_t n;
 
 	(void)a3, (void)a4, (void)a5;
 	if (!is_console(fd))
 		return -EBADF;
 	if (count <= 0)
 		return count < 0 ? -EINVAL : 0;
-	if (count > CHUNK)
-		count = CHUNK;
-	while (n < count) {
-		int b = console_read_byte();
-
-		if (b < 0) {
-			if (n)
-				break;
-			cpu_relax();
-			continue;
-		}
-		chunk[n++] = (char)(b == '\r' ? '\n' : b);
-		if (b == '\r' || b == '\n')
-			break;
-	}
-	if (copy_to_user((uint64_t)buf, chunk, (size_t)n))
+	n = console_read(chunk, count > CHUNK ? CHUNK : (size_t)count);
+	for (size_t i = 0; i < n; i++)
+		if (chunk[i] == '\r')
+			chunk[i] = '\n';
+	if (copy_to_user((uint64_t)buf, chunk, n))
 		return -EFAULT;
-	return n;
+	return (long)n;
 }
 
 long sys_ioctl(long fd, long cmd, long arg, long a3, long a4, long a5)

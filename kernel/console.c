@@ -1,8 +1,20 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Console fan-out: every registered console gets every byte. */
+/* Console fan-out for output; an input ring filled by the driver's interrupt, with a console key. */
+#include "arch/x86_64/cpu.h"
 #include "kernel/console.h"
+#include "kernel/waitq.h"
+
+#define INPUT_RING 256
 
 static struct console *consoles;
+static struct {
+	uint8_t buf[INPUT_RING];
+	unsigned int head, tail;	/* head == tail: empty */
+	bool irq;			/* a driver delivers input by interrupt */
+	struct waitq readers;
+	void (*key_handler)(void);
+	unsigned int keys;
+} in = { .readers = WAITQ_INIT(in.readers) };
 
 void console_register(struct console *c)
 {
@@ -16,7 +28,40 @@ void console_write(const char *s, size_t n)
 		c->write(c, s, n);
 }
 
-int console_read_byte(void)
+void console_set_key_handler(void (*fn)(void))
+{
+	in.key_handler = fn;
+}
+
+unsigned int console_key_count(void)
+{
+	return READ_ONCE(in.keys);
+}
+
+void console_set_input_irq(bool on)
+{
+	in.irq = on;
+}
+
+void console_input(uint8_t byte)
+{
+	uint64_t flags;
+
+	if (byte == CONSOLE_KEY_THREAD_DUMP && in.key_handler) {
+		in.key_handler();
+		WRITE_ONCE(in.keys, in.keys + 1);
+		return;
+	}
+	flags = spin_lock_irqsave(&in.readers.lock);
+	if (in.head - in.tail < INPUT_RING) {	/* a full ring drops, as a UART overrun would */
+		in.buf[in.head % INPUT_RING] = byte;
+		in.head++;
+	}
+	waitq_wake_locked(&in.readers, -1);
+	spin_unlock_irqrestore(&in.readers.lock, flags);
+}
+
+static int poll_byte(void)
 {
 	for (struct console *c = consoles; c; c = c->next) {
 		if (c->read_byte) {
@@ -26,4 +71,44 @@ int console_read_byte(void)
 		}
 	}
 	return -1;
+}
+
+size_t console_read(char *buf, size_t n)
+{
+	size_t got = 0;
+	uint64_t flags;
+
+	if (!in.irq) {
+		/* No input interrupt (no I/O APIC): poll, yielding between tries. */
+		while (got < n) {
+			int b = poll_byte();
+
+			if (b < 0) {
+				if (got)
+					break;
+				cpu_relax();
+				continue;
+			}
+			buf[got++] = (char)b;
+			if (b == '\n' || b == '\r')
+				break;
+		}
+		return got;
+	}
+	flags = spin_lock_irqsave(&in.readers.lock);
+	while (in.head == in.tail) {
+		struct waiter w;
+
+		waitq_wait_locked(&in.readers, &w, 0, &flags, 0);
+	}
+	while (got < n && in.head != in.tail) {
+		uint8_t b = in.buf[in.tail % INPUT_RING];
+
+		in.tail++;
+		buf[got++] = (char)b;
+		if (b == '\n' || b == '\r')
+			break;
+	}
+	spin_unlock_irqrestore(&in.readers.lock, flags);
+	return got;
 }

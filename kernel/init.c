@@ -10,6 +10,8 @@
 #include "arch/x86_64/setup.h"
 #include "arch/x86_64/syscall.h"
 #include "arch/x86_64/trap.h"
+#include "drivers/serial/uart8250.h"
+#include "kernel/console.h"
 #include "kernel/heap.h"
 #include "kernel/init.h"
 #include "kernel/kva.h"
@@ -99,6 +101,9 @@ static __noreturn void kernel_main_stack(void *arg)
 	trap_set_irq_exit_hook(sched_preempt_point);
 	trap_set_context_name_fn(thread_current_name);
 	irq_enable();	/* from here on the kernel is preemptible */
+	console_set_key_handler(thread_dump);
+	panic_set_dump(thread_dump);
+	uart8250_enable_rx_irq(4);
 	phase("cpu+time+sched");
 	print_phases();
 	pr_debug("%s, %lu KiB free, FPU %s (%zu bytes)\n", plat_name(),

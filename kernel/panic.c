@@ -9,6 +9,12 @@
 #include "plat/plat.h"
 
 static int panicking;
+static void (*panic_dump)(void);
+
+void panic_set_dump(void (*fn)(void))
+{
+	panic_dump = fn;
+}
 
 __noreturn void kernel_exit(int status)
 {
@@ -46,5 +52,7 @@ __noreturn void panic(const char *fmt, ...)
 	/* From panic()'s caller: its frame record is the one ours points to. */
 	backtrace_print(*(uint64_t *)__builtin_frame_address(0),
 			(uint64_t)__builtin_return_address(0));
+	if (panic_dump)
+		panic_dump();
 	panic_stop();
 }

@@ -9,6 +9,8 @@
 #define PANIC_EXIT_STATUS 255
 
 __noreturn void panic(const char *fmt, ...) __printf(1, 2);
+/* What panic() prints after its backtrace (the thread list). */
+void panic_set_dump(void (*fn)(void));
 /* Stops the VM after a report that was already printed. */
 __noreturn void panic_stop(void);
 /* Stops without formatting anything: for faults inside fault handling. */

@@ -261,13 +261,20 @@ static void dump_one(struct thread *t)
 
 void thread_dump(void)
 {
-	uint64_t flags = spin_lock_irqsave(&all_lock);
+	uint64_t flags = irq_save();
 	struct list_node *pos, *tmp;
+	bool locked = false;
 
-	printk("mote: threads\n    id name             state    prio    cpu(us) stack used/size\n");
+	/* Also called from panic(), perhaps with the list lock held: do not wait for ever. */
+	for (int i = 0; i < 100000 && !(locked = spin_trylock_raw(&all_lock)); i++)
+		cpu_relax();
+	printk("mote: threads%s\n    id name             state    prio    cpu(us) stack used/size\n",
+	       locked ? "" : " (list lock busy: read without it)");
 	list_for_each_safe(pos, tmp, &all_threads)
 		dump_one(list_entry(pos, struct thread, all_link));
-	spin_unlock_irqrestore(&all_lock, flags);
+	if (locked)
+		spin_unlock_raw(&all_lock);
+	irq_restore(flags);
 }
 
 void sched_init(void)

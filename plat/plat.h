@@ -10,6 +10,8 @@
 void plat_init_early(const struct bootinfo *bi);
 /* Masks the legacy PIC, sets up IOAPICs and the local APIC. */
 void plat_init(void);
+/* Delivers ISA IRQ irq (0-15) to this CPU at vector: 0, or -ENODEV without an I/O APIC. */
+int plat_route_isa_irq(unsigned int irq, unsigned int vector);
 /* "pc (ACPI)", "microvm (MP table)", ... */
 const char *plat_name(void);
 

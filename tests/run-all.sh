@@ -14,7 +14,7 @@ cd "$root"
 jobs=$(nproc 2>/dev/null || echo 2)
 
 # The test kernel carries the in-kernel suites; release images do not.
-apps=(hello exitcode pie segv abitest badelf)
+apps=(hello exitcode pie segv abitest badelf readline)
 echo "== building"
 for app in "${apps[@]}"; do
 	make --no-print-directory -j"$jobs" BUILD="$build" APP="apps/$app" all >"$build.build.log" 2>&1 ||
@@ -52,6 +52,7 @@ suite "kvmboot loader" tests/kvmboot/run.sh "$build/tests/kvmboot"
 suite "multiboot image tool" tests/mkmultiboot/run.sh "$build/tests/mkmultiboot"
 suite "guest cases" tests/guest/run.sh "$build" tests/guest/*.cases
 suite "static-pie randomness" tests/guest/pie_random.sh "$build"
+suite "console input" tests/guest/console_input.sh "$build"
 suite "GRUB multiboot" tests/grub/run.sh "$build"
 suite "clang build" tests/clang_build.sh "$build"
 

@@ -2,7 +2,9 @@
 /* 8250/16550 UART console: polled output with CR before LF, polled input. */
 #include "arch/x86_64/cpu.h"
 #include "drivers/serial/uart8250.h"
+#include "arch/x86_64/trap.h"
 #include "kernel/console.h"
+#include "plat/plat.h"
 
 /* Register offsets and bits (National Semiconductor PC16550D data sheet). */
 #define THR 0	/* transmit holding (write) / receive buffer (read) */
@@ -57,6 +59,32 @@ static void uart_write(struct console *c, const char *s, size_t n)
 		outb(u->port + THR, (uint8_t)s[i]);
 		room--;
 	}
+}
+
+/* Receive interrupt: every waiting byte goes to the console layer. */
+static void uart_irq(struct trap_frame *tf, void *arg)
+{
+	struct uart8250 *u = arg;
+	uint8_t lsr;
+
+	(void)tf;
+	while ((lsr = inb(u->port + LSR)) != 0xff && (lsr & LSR_DATA_READY))
+		console_input(inb(u->port + THR));
+}
+
+int uart8250_enable_rx_irq(unsigned int isa_irq)
+{
+	unsigned int vector = VEC_IRQ_BASE + isa_irq;
+	int r;
+
+	trap_set_handler(vector, uart_irq, &com1);
+	r = plat_route_isa_irq(isa_irq, vector);
+	if (r)
+		return r;
+	outb(com1.port + MCR, 0x0b);	/* DTR, RTS, OUT2: OUT2 gates the IRQ line on PCs */
+	outb(com1.port + IER, 0x01);	/* received data available */
+	console_set_input_irq(true);
+	return 0;
 }
 
 static int uart_read_byte(struct console *c)

@@ -9,5 +9,7 @@
 
 /* Programs the UART and registers it as a console. */
 void uart8250_console_init(uint16_t port);
+/* Takes input by interrupt from then on (ISA IRQ 4 for COM1): 0 or -ENODEV. */
+int uart8250_enable_rx_irq(unsigned int isa_irq);
 
 #endif

@@ -20,7 +20,6 @@
 /* MP Configuration Table Header, MP spec 1.4 §4.2. */
 #define CT_SIG			"PCMP"
 #define CT_BASE_LENGTH		4	/* u16, header included */
-#define CT_ENTRY_COUNT		34	/* u16 */
 #define CT_LAPIC		36	/* u32 */
 #define CT_HDR_SIZE		44
 
@@ -141,7 +140,7 @@ int mptable_parse(struct mptable_info *out, bootinfo_phys_fn phys, void *ctx, bo
 	const char *dummy;
 	const uint8_t *fps, *ct;
 	uint8_t isa_bus[256 / 8] = { 0 };
-	uint32_t len, off, count;
+	uint32_t len, off;
 
 	if (!err)
 		err = &dummy;
@@ -191,18 +190,16 @@ int mptable_parse(struct mptable_info *out, bootinfo_phys_fn phys, void *ctx, bo
 		return -EINVAL;
 	}
 	out->lapic = bootinfo_get32(ct + CT_LAPIC);
-	count = bootinfo_get16(ct + CT_ENTRY_COUNT);
-
-	off = CT_HDR_SIZE;
-	for (uint32_t i = 0; i < count; i++) {
+	/*
+	 * Entries are walked by the table's length, not its entry count, as
+	 * Linux does: qboot (QEMU microvm) writes a count of 0 before its
+	 * twenty entries. The checksum already covers the whole length.
+	 */
+	for (off = CT_HDR_SIZE; off < len;) {
 		const uint8_t *e = ct + off;
 		uint32_t size;
 		int r;
 
-		if (off >= len) {
-			*err = "MP configuration table has more entries than its length holds";
-			return -EINVAL;
-		}
 		switch (e[0]) {
 		case MP_PROCESSOR:
 			size = 20;

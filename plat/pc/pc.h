@@ -13,12 +13,14 @@ struct pc_platform {
 	struct pc_ioapic ioapic[ACPI_MAX_IOAPIC];
 	unsigned int nioapic;
 	unsigned int ncpus;
+	struct pc_irq_override isa_irq[16];	/* ISA IRQ -> GSI and polarity/trigger */
 };
 
 extern struct pc_platform pc;
 
 void pic_disable(void);
 void ioapic_init(const struct pc_ioapic *io);
+int ioapic_route(uint32_t gsi, uint8_t vector, uint16_t flags, uint8_t dest_apic);
 void pit_start_free(void);
 uint64_t pit_read(void);
 

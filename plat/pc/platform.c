@@ -10,6 +10,13 @@
 
 struct pc_platform pc;
 
+/* ISA IRQs are wired 1:1 to GSIs, edge-triggered and active high, unless firmware says otherwise. */
+static void isa_irq_defaults(void)
+{
+	for (uint8_t i = 0; i < 16; i++)
+		pc.isa_irq[i] = (struct pc_irq_override){ i, i, INTI_POLARITY_HIGH | INTI_TRIGGER_EDGE };
+}
+
 static void use_acpi(void)
 {
 	pc.acpi = true;
@@ -18,6 +25,10 @@ static void use_acpi(void)
 	for (unsigned int i = 0; i < pc.nioapic; i++)
 		pc.ioapic[i] = pc.acpi_info.ioapic[i];
 	pc.ncpus = pc.acpi_info.ncpus;
+	isa_irq_defaults();
+	for (unsigned int i = 0; i < pc.acpi_info.niso; i++)
+		if (pc.acpi_info.iso[i].irq < 16)
+			pc.isa_irq[pc.acpi_info.iso[i].irq] = pc.acpi_info.iso[i];
 }
 
 static void use_mptable(const struct mptable_info *mp)
@@ -28,6 +39,10 @@ static void use_mptable(const struct mptable_info *mp)
 	for (unsigned int i = 0; i < pc.nioapic; i++)
 		pc.ioapic[i] = mp->ioapic[i];
 	pc.ncpus = mp->ncpus;
+	isa_irq_defaults();
+	for (unsigned int i = 0; i < mp->nirq; i++)
+		if (mp->irq[i].route.irq < 16)
+			pc.isa_irq[mp->irq[i].route.irq] = mp->irq[i].route;
 }
 
 /*
@@ -80,6 +95,26 @@ void plat_init(void)
 	for (unsigned int i = 0; i < pc.nioapic; i++)
 		ioapic_init(&pc.ioapic[i]);
 	lapic_init(pc.lapic);
+}
+
+int plat_route_isa_irq(unsigned int irq, unsigned int vector)
+{
+	struct pc_irq_override r;
+	uint16_t flags;
+
+	if (irq >= 16)
+		return -EINVAL;
+	r = pc.isa_irq[irq];
+	if (!pc.nioapic)
+		return -ENODEV;
+	/* "Conforms to the bus" means ISA's edge, active high. */
+	flags = r.flags;
+	if ((flags & INTI_POLARITY_MASK) == INTI_POLARITY_BUS)
+		flags |= INTI_POLARITY_HIGH;
+	if ((flags & INTI_TRIGGER_MASK) == INTI_TRIGGER_BUS)
+		flags |= INTI_TRIGGER_EDGE;
+	pr_debug("ISA IRQ %u -> GSI %u (flags %#x) -> vector %u\n", irq, r.gsi, flags, vector);
+	return ioapic_route(r.gsi, (uint8_t)vector, flags, (uint8_t)lapic_id());
 }
 
 const char *plat_name(void)

@@ -2,6 +2,7 @@
 /* Threads and the scheduler in a booted guest: join, yield, sleep, preemption, vector state, stack overflow. */
 #include <mote/errno.h>
 #include "arch/x86_64/cpu.h"
+#include "kernel/console.h"
 #include "kernel/ktest.h"
 #include "kernel/log.h"
 #include "kernel/thread.h"
@@ -233,5 +234,18 @@ KTEST(bench_sched)
 	}
 	t1 = rdtsc();
 	printk("bench: thread.create_join.insns %lu\n", (t1 - t0) / 100);
+	return failures;
+}
+
+/* The console key (Ctrl-T) prints the thread list: waits up to 20 s for someone to press it. */
+KTEST(console_key)
+{
+	int failures = 0;
+	uint64_t until = time_monotonic_ns() + 20 * NSEC_PER_SEC;
+
+	printk("ktest: press Ctrl-T\n");
+	while (console_key_count() == 0 && time_monotonic_ns() < until)
+		sched_sleep_ns(10000000ull);
+	KCHECK(console_key_count() > 0);
 	return failures;
 }

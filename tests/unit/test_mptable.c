@@ -256,12 +256,28 @@ static void test_bad(void)
 	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), -EINVAL);
 	CHECK_STR(err, "MP configuration table runs past readable memory");
 
-	/* Entry count larger than the length holds. */
+	/*
+	 * The entry count is not trusted, the length is (as Linux reads it):
+	 * qboot on QEMU microvm leaves the count at 0 with 20 entries present.
+	 */
 	world();
-	ct_count += 1;
-	ct_seal();
-	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), -EINVAL);
-	CHECK_STR(err, "MP configuration table has more entries than its length holds");
+	CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), 0);
+	{
+		unsigned int nioapic = mp.nioapic, nirq = mp.nirq;
+
+		CHECK(nioapic > 0 && nirq > 0);
+		world();
+		ct_count = 0;
+		ct_seal();
+		CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), 0);
+		CHECK_EQ(mp.nioapic, nioapic);
+		CHECK_EQ(mp.nirq, nirq);
+		world();
+		ct_count += 1;
+		ct_seal();
+		CHECK_EQ(mptable_parse(&mp, fake_phys, NULL, true, &err), 0);
+		CHECK_EQ(mp.nioapic, nioapic);
+	}
 
 	/* Last entry cut by the stated length. */
 	world();
