@@ -16,8 +16,7 @@
 #include "kernel/time.h"
 #include "kernel/uvm.h"
 
-/* The application's ELF file, placed in section .app by the build (apps/app_image.S). */
-extern const char app_image_start[], app_image_end[];
+/* The application's name; its ELF file is section .app (apps/app_image.S), see mem_app_image(). */
 extern const char app_image_name[];
 
 struct process proc;
@@ -80,6 +79,8 @@ __noreturn void process_start(int argc, char **argv)
 	static char *envp[] = { "PATH=/bin:/usr/bin", "HOME=/", "TERM=linux", NULL };
 	struct exec_image_args a;
 	struct exec_start start;
+	const void *image;
+	size_t image_size;
 	const char *err = NULL;
 	int r;
 
@@ -91,9 +92,10 @@ __noreturn void process_start(int argc, char **argv)
 		full_argv[i + 1] = argv[i];
 	argc++;
 	argv = full_argv;
+	image = mem_app_image(&image_size);
 	a = (struct exec_image_args){
-		.image = app_image_start,
-		.size = (size_t)(app_image_end - app_image_start),
+		.image = image,
+		.size = image_size,
 		.execfn = argv[0],
 		.argc = argc,
 		.argv = argv,

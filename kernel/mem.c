@@ -165,8 +165,9 @@ int mem_paging_init(const struct bootinfo *bi)
 		r = map_kernel_part(_rodata, _erodata, 0);
 	if (!r)
 		r = map_kernel_part(_data, _end, PG_WRITE);
+	/* The symbol table; the app's ELF copy is read through the direct map and freed after. */
 	if (!r)
-		r = map_kernel_part(_end, _image_end, 0);
+		r = map_kernel_part(_end, _app_start, 0);
 	if (r)
 		return r;
 	paging_activate();
@@ -178,13 +179,20 @@ void mem_reclaim_boot(void)
 	page_alloc_add_free((paddr_t)_boot_start, (paddr_t)_boot_end);
 }
 
+const void *mem_app_image(size_t *size)
+{
+	extern const char app_image_start[], app_image_end[];
+
+	*size = (size_t)(app_image_end - app_image_start);
+	return phys_to_virt(kernel_virt_to_phys(app_image_start));
+}
+
 void mem_reclaim_app_image(void)
 {
 	uint64_t s = ALIGN_UP((uint64_t)_app_start, PAGE_SIZE), e = ALIGN_DOWN((uint64_t)_image_end, PAGE_SIZE);
 
 	if (s >= e)
 		return;
-	pt_unmap(s, e - s, NULL);
 	page_alloc_add_free(kernel_virt_to_phys((void *)s), kernel_virt_to_phys((void *)e));
 }
 

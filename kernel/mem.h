@@ -11,7 +11,12 @@ int mem_init(const struct bootinfo *bi);
 int mem_paging_init(const struct bootinfo *bi);
 /* Returns the boot-only part of the image (.boot: entry code, boot page tables and stack). */
 void mem_reclaim_boot(void);
-/* Returns the pages of the application's ELF copy inside the image, once it is loaded. */
+/*
+ * The application's ELF copy in the image (section .app) is not mapped at
+ * its kernel address: read it through the direct map (mem_app_image), and
+ * give its pages back once it is loaded (mem_reclaim_app_image).
+ */
+const void *mem_app_image(size_t *size);
 void mem_reclaim_app_image(void);
 
 /* Reads firmware data anywhere in physical memory: the direct map where it covers, else a temporary window. */

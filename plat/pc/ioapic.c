@@ -35,9 +35,11 @@ void ioapic_init(const struct pc_ioapic *io)
 	}
 	regs[IOREGSEL / 4] = REG_VER;
 	pins = ((regs[IOWIN / 4] >> 16) & 0xff) + 1;
+	/* Masked at reset (82093AA §3.0); firmware may have routed some: mask only those. */
 	for (unsigned int i = 0; i < pins; i++) {
-		write_reg(regs, REG_REDTBL(i), REDIR_MASKED);
-		write_reg(regs, REG_REDTBL(i) + 1, 0);
+		regs[IOREGSEL / 4] = REG_REDTBL(i);
+		if (!(regs[IOWIN / 4] & REDIR_MASKED))
+			regs[IOWIN / 4] = REDIR_MASKED;
 	}
 	if (nioapics < ACPI_MAX_IOAPIC)
 		ioapics[nioapics++] = (typeof(ioapics[0])){ regs, io->gsi_base, pins };
