@@ -298,7 +298,7 @@ else
 	start_at=()
 	why=
 	for i in 1 2 3; do
-		boot hello "$tmp/icount.txt" --mem "$insns_mem" --timeout 120 --icount
+		boot hello "$tmp/icount.txt" --mem "$insns_mem" --timeout 120 --icount --append bench=1
 		if [[ -n $BOOT_WHY ]]; then
 			why="under --icount: $BOOT_WHY"
 			break

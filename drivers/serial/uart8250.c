@@ -27,8 +27,6 @@ struct uart8250 {
 
 static struct uart8250 com1;
 
-#define FIFO_DEPTH 16	/* 16550: THR empty means the whole transmit FIFO is free */
-
 /* Bounded wait: a missing UART reads 0xff (THR empty) and a stuck one must not hang us. */
 static void uart_wait_thr_empty(uint16_t port)
 {
@@ -36,28 +34,20 @@ static void uart_wait_thr_empty(uint16_t port)
 		cpu_relax();
 }
 
-/*
- * One status read per FIFO-full of bytes rather than per byte: under a VMM
- * every port access is an exit, and the console is on the boot path.
- */
+static void uart_putc(uint16_t port, char c)
+{
+	uart_wait_thr_empty(port);
+	outb(port + THR, (uint8_t)c);
+}
+
 static void uart_write(struct console *c, const char *s, size_t n)
 {
 	struct uart8250 *u = (struct uart8250 *)c;
-	int room = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		bool crlf = s[i] == '\n';
-
-		if (room < 1 + crlf) {
-			uart_wait_thr_empty(u->port);
-			room = FIFO_DEPTH;
-		}
-		if (crlf) {
-			outb(u->port + THR, '\r');
-			room--;
-		}
-		outb(u->port + THR, (uint8_t)s[i]);
-		room--;
+		if (s[i] == '\n')
+			uart_putc(u->port, '\r');
+		uart_putc(u->port, s[i]);
 	}
 }
 
@@ -105,7 +95,12 @@ void uart8250_console_init(uint16_t port)
 	outb(port + DLL, 1);		/* 115200 baud */
 	outb(port + DLM, 0);
 	outb(port + LCR, LCR_8N1);
-	outb(port + FCR, 0x07);		/* FIFOs on and cleared */
+	/*
+	 * FIFOs off: QEMU's 16550 paces a FIFO at the line rate (87 us a byte
+	 * at 115200 baud), which tripled the console's share of boot time;
+	 * byte by byte it sends at once.
+	 */
+	outb(port + FCR, 0x00);
 	outb(port + MCR, 0x03);		/* DTR, RTS */
 	com1.console.name = "ttyS0";
 	com1.console.write = uart_write;
