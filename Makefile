@@ -65,7 +65,8 @@ KSRCS += $(sort $(wildcard tests/guest/*.c))
 endif
 KOBJS := $(patsubst %,$(O)/obj/%.o,$(basename $(KSRCS)))
 
-KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
+KOPT ?= -O2
+KCFLAGS = -std=gnu11 $(KOPT) -g -Wall -Wextra -Werror \
 	-ffreestanding -fno-pie -fno-pic -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -fno-unwind-tables -fno-common \
@@ -75,6 +76,13 @@ KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 KASFLAGS := -D__ASSEMBLER__ -Iinclude -I. -I$(O)/include
 KLDFLAGS := -nostdlib -static -T arch/x86_64/kernel.ld -z max-page-size=4096 -z noexecstack \
 	--gc-sections --no-warn-rwx-segments --build-id=none
+
+# Code that runs once or rarely (parsers, loaders, formatting) is built for size;
+# the rest, on the boot path and in every switch, fault and syscall, for speed.
+KOPT_SIZE_SRCS := $(wildcard lib/cmdline.c lib/elf.c plat/pc/acpi.c plat/pc/mptable.c \
+	arch/x86_64/boot/*_info.c kernel/bootinfo.c abi/stack.c abi/sys_process.c \
+	kernel/ktest.c kernel/panic.c kernel/ksyms.c kernel/futex.c kernel/rwlock.c)
+$(patsubst %.c,$(O)/obj/%.o,$(KOPT_SIZE_SRCS)): KOPT := -Os
 
 $(O)/obj/%.o: %.c $(AUTOCONF)
 	$(Q)mkdir -p $(dir $@)

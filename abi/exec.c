@@ -137,6 +137,7 @@ int exec_load(const struct exec_image_args *a, struct exec_start *out,
 	vaddr_t base = 0;
 	unsigned int idx = 0;
 	Elf64_Phdr ph;
+	uint64_t wp;
 	int r;
 
 	if (!err)
@@ -167,7 +168,11 @@ int exec_load(const struct exec_image_args *a, struct exec_start *out,
 		*err = "exec: cannot map a PT_LOAD segment";
 		return r;
 	}
-	/* Same address space: the kernel writes the application's pages through their user addresses. */
+	/*
+	 * Same address space: the kernel writes the application's pages through
+	 * their user addresses, already mapped with their final protection.
+	 */
+	wp = uvm_write_begin();
 	while (elf_next_load(&info, &idx, &ph)) {
 		if (ph.p_filesz)
 			__builtin_memcpy((void *)(uintptr_t)(base + ph.p_vaddr),
@@ -175,11 +180,7 @@ int exec_load(const struct exec_image_args *a, struct exec_start *out,
 					 ph.p_filesz);
 		/* The bss tail is already zero: uvm_map hands out zero-filled pages. */
 	}
-	r = exec_for_each_range(&info, base, uvm_protect);
-	if (r) {
-		*err = "exec: cannot set segment protections";
-		return r;
-	}
+	uvm_write_end(wp);
 
 	/* Linux (>= 5.8 on x86_64) makes the stack executable only when PT_GNU_STACK asks. */
 	r = uvm_map(a->stack_top - a->stack_size, a->stack_size,

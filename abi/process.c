@@ -15,7 +15,7 @@
 #include "kernel/panic.h"
 #include "kernel/thread.h"
 #include "kernel/time.h"
-#include "kernel/uvm.h"
+#include "kernel/vm.h"
 
 /* The application's name; its ELF file is section .app (apps/app_image.S), see mem_app_image(). */
 extern const char app_image_name[];
@@ -25,8 +25,6 @@ struct process proc;
 #define STACK_TOP	(USER_TOP - PAGE_SIZE)		/* one unmapped page at the very top */
 #define STACK_MAPPED	(8 * 1024)			/* filled at start: arguments, environment, auxv */
 #define STACK_MAX	(8ul << 20)			/* the rest appears on first touch, as RLIMIT_STACK */
-#define MMAP_TOP	(STACK_TOP - STACK_MAX - (1ul << 30))
-#define BRK_GAP		(1ul << 30)
 #define MAX_ARGS	65
 
 static const char *signal_for(uint64_t vector, int *status)
@@ -52,6 +50,8 @@ static const char *signal_for(uint64_t vector, int *status)
 	return "segmentation fault";
 }
 
+static const char *fault_why;
+
 /* An application bug is the application's end, not the kernel's: report it like a shell would. */
 static void app_fault(struct trap_frame *tf, uint64_t cr2)
 {
@@ -59,19 +59,21 @@ static void app_fault(struct trap_frame *tf, uint64_t cr2)
 	const char *what = signal_for(tf->vector, &status);
 
 	if (tf->vector == VEC_PF)
-		printk("mote: %s at %016lx, ip %016lx (%s %s)\n", what, cr2, tf->rip,
-		       (tf->error & 2) ? "write" : (tf->error & 0x10) ? "execute" : "read",
-		       (tf->error & 1) ? "violates protection" : "of unmapped memory");
+		printk("mote: %s at %016lx, ip %016lx (%s)\n", what, cr2, tf->rip,
+		       fault_why ? fault_why : "unexplained page fault");
 	else
 		printk("mote: %s at ip %016lx (vector %lu, error %lx)\n", what, tf->rip,
 		       tf->vector, tf->error);
 	trap_dump_registers(tf);
+	printk("  mappings:\n");
+	vm_print_maps();
 	process_exit(status);
 }
 
-static bool app_page_fault(uint64_t addr, bool write)
+static bool app_page_fault(uint64_t addr, uint64_t error)
 {
-	return uvm_fault(addr, write);
+	fault_why = NULL;
+	return vm_fault(addr, error, &fault_why) == 0;
 }
 
 __noreturn void process_start(int argc, char **argv)
@@ -110,18 +112,17 @@ __noreturn void process_start(int argc, char **argv)
 	};
 	trap_set_app_fault_handler(app_fault);
 	trap_set_page_fault_resolver(app_page_fault);
+	vm_init();
 	r = exec_load(&a, &start, &err);
 	if (r) {
 		pr_err("cannot start the application: %s\n", err ? err : "unknown error");
 		kernel_exit(127);	/* as a shell does for a command it cannot run */
 	}
 	mem_reclaim_app_image();
-	r = uvm_reserve(STACK_TOP - STACK_MAX, STACK_MAX - STACK_MAPPED, PROT_READ | PROT_WRITE);
+	r = vm_stack_init(STACK_TOP, STACK_MAX, STACK_MAPPED);
 	if (r)
 		pr_warn("stack beyond %d KiB unavailable (%d)\n", STACK_MAPPED / 1024, r);
-	proc.brk_start = proc.brk = start.brk_start;
-	proc.mmap_top = MMAP_TOP;
-	proc.mmap_floor = start.brk_start + BRK_GAP;
+	vm_brk_init(start.brk_start);
 	if (start.base)
 		pr_info("static-pie loaded at base %lx\n", start.base);
 	pr_info("app start at %lu tsc\n", time_ticks_since_boot());

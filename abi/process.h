@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The one process: its memory layout, its figures, and how it starts and ends. */
+/* The one process: how it starts and ends (its memory is kernel/vm.c's). */
 #ifndef ABI_PROCESS_H
 #define ABI_PROCESS_H
 
@@ -7,9 +7,6 @@
 #include <mote/types.h>
 
 struct process {
-	vaddr_t brk_start, brk;		/* program break: [brk_start, brk) */
-	vaddr_t mmap_top;		/* anonymous mmap goes down from here */
-	vaddr_t mmap_floor;		/* ... not below this */
 	uint64_t first_write_tsc;	/* ticks from boot to the first write(), 0 before */
 };
 

@@ -7,6 +7,8 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/layout.h"
 #include "kernel/thread.h"
+#include "kernel/time.h"
+#include "kernel/vm.h"
 
 #define ARCH_SET_GS	0x1001
 #define ARCH_SET_FS	0x1002
@@ -93,4 +95,33 @@ long sys_arch_prctl(long code, long addr, long a2, long a3, long a4, long a5)
 		return copy_to_user((uint64_t)addr, &v, sizeof(v));
 	}
 	return -EINVAL;
+}
+
+/* Linux include/uapi/linux/sysinfo.h: struct sysinfo, 112 bytes on x86_64. */
+struct sysinfo_user {
+	int64_t uptime;
+	uint64_t loads[3];
+	uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+	uint16_t procs, pad;
+	uint32_t pad2;
+	uint64_t totalhigh, freehigh;
+	uint32_t mem_unit;
+	char reserved[4];
+};
+_Static_assert(sizeof(struct sysinfo_user) == 112, "struct sysinfo layout");
+
+long sys_sysinfo(long info, long a1, long a2, long a3, long a4, long a5)
+{
+	struct sysinfo_user si;
+	struct vm_stats st;
+
+	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	vm_get_stats(&st);
+	__builtin_memset(&si, 0, sizeof(si));
+	si.uptime = (int64_t)(time_monotonic_ns() / NSEC_PER_SEC);
+	si.totalram = st.total;
+	si.freeram = st.free;
+	si.procs = 1;
+	si.mem_unit = 1;
+	return copy_to_user((uint64_t)info, &si, sizeof(si));
 }

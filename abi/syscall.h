@@ -18,11 +18,14 @@ typedef long (*syscall_fn)(long a0, long a1, long a2, long a3, long a4, long a5)
 #define SYS_rt_sigprocmask	14
 #define SYS_ioctl		16
 #define SYS_writev		20
+#define SYS_mremap		25
+#define SYS_madvise		28
 #define SYS_sched_yield		24
 #define SYS_getpid		39
 #define SYS_exit		60
 #define SYS_uname		63
 #define SYS_gettimeofday	96
+#define SYS_sysinfo		99
 #define SYS_getuid		102
 #define SYS_getgid		104
 #define SYS_geteuid		107
@@ -46,6 +49,7 @@ long sys_getpid(long, long, long, long, long, long);
 long sys_getppid(long, long, long, long, long, long);
 long sys_getid0(long, long, long, long, long, long);
 long sys_uname(long buf, long, long, long, long, long);
+long sys_sysinfo(long info, long, long, long, long, long);
 long sys_arch_prctl(long code, long addr, long, long, long, long);
 long sys_set_tid_address(long tidptr, long, long, long, long, long);
 long sys_sched_yield(long, long, long, long, long, long);
@@ -57,6 +61,8 @@ long sys_brk(long addr, long, long, long, long, long);
 long sys_mmap(long addr, long len, long prot, long flags, long fd, long off);
 long sys_munmap(long addr, long len, long, long, long, long);
 long sys_mprotect(long addr, long len, long prot, long, long, long);
+long sys_mremap(long old_addr, long old_len, long new_len, long flags, long new_addr, long);
+long sys_madvise(long addr, long len, long advice, long, long, long);
 
 /* Whether `strace=1` was given. */
 extern bool syscall_trace;

@@ -372,7 +372,8 @@ fi
 # Each suite prints `bench: NAME VALUE` lines, instructions per operation
 # measured with the TSC under -icount (so deterministic): context switch of
 # two yielding threads, thread create+join, uncontended mutex lock+unlock,
-# futex wake/wait round trip.
+# futex wake/wait round trip, demand-zero faults of 4 KiB and 2 MiB pages,
+# and the memory free once a 64 MiB guest has booted.
 ktest_img=${BENCH_KTEST:-$root/build/ktest/hello/mote.elf}
 if skipped kernel; then
 	bench_comment "in-kernel benchmarks skipped"
@@ -380,15 +381,27 @@ elif [[ ! -f $ktest_img ]]; then
 	bench_fail sched.yield_pair.insns "no test kernel at $ktest_img (make test or make bench builds it)"
 else
 	bench_comment "in-kernel benchmarks: -m $insns_mem, -icount shift=0,sleep=off, $(basename "$(dirname "$ktest_img")") on the test kernel"
-	for suite in bench_sched bench_mutex bench_futex; do
+	for suite in bench_sched bench_mutex bench_futex bench_vm; do
 		out=$tmp/$suite.txt
 		if "$runner" --plat microvm --mem "$insns_mem" --icount --timeout 120 \
 			--append "ktest=$suite" "$ktest_img" >"$out" 2>&1; then
-			tr -d '\r' <"$out" | sed -n 's/^bench: \([a-z_.]*\) \([0-9]*\)$/\1 \2 insns/p'
+			# The unit is the name's last part: .insns or .kib.
+			tr -d '\r' <"$out" | sed -n -e 's/^bench: \([a-z0-9_.]*\.insns\) \([0-9]*\)$/\1 \2 insns/p' \
+				-e 's/^bench: \([a-z0-9_.]*\.kib\) \([0-9]*\)$/\1 \2 KiB/p'
 		else
 			bench_fail "$suite" "the suite failed (exit $?): $(tr -d '\r' <"$out" | tail -n 1)"
 		fi
 	done
+fi
+
+# --- Host: the VMA tree's speed (lib/vma.c, built -O2 for this machine) ---
+if skipped kernel; then
+	:
+elif ${CC:-gcc} -std=gnu11 -O2 -Wall -Wextra -Werror -I"$root/include" -I"$root" \
+	"$root/tests/unit/bench_vma.c" "$root/lib/vma.c" "$root/lib/format.c" -o "$tmp/bench_vma" 2>"$tmp/bench_vma.log"; then
+	"$tmp/bench_vma" || bench_fail vm.tree_ops_per_s "the tree benchmark failed its own check"
+else
+	bench_fail vm.tree_ops_per_s "does not build: $(head -n 1 "$tmp/bench_vma.log")"
 fi
 
 if ((!hello_ok)); then

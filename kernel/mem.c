@@ -101,6 +101,8 @@ int mem_init(const struct bootinfo *bi)
 	return 0;
 }
 
+static uint64_t page_table_pages;
+
 static paddr_t alloc_table(void)
 {
 	paddr_t pa = page_alloc(0);
@@ -108,12 +110,19 @@ static paddr_t alloc_table(void)
 	if (pa == PADDR_INVALID)
 		return PADDR_NONE;
 	memset(phys_to_virt(pa), 0, PAGE_SIZE);
+	page_table_pages++;
 	return pa;
+}
+
+uint64_t mem_page_table_bytes(void)
+{
+	return page_table_pages * PAGE_SIZE;
 }
 
 static void free_table(paddr_t pa)
 {
 	page_free(pa, 0);
+	page_table_pages--;
 }
 
 static int map_kernel_part(const char *start, const char *end, unsigned int flags)

@@ -19,6 +19,9 @@ void mem_reclaim_boot(void);
 const void *mem_app_image(size_t *size);
 void mem_reclaim_app_image(void);
 
+/* Bytes of page-table pages in use. */
+uint64_t mem_page_table_bytes(void);
+
 /* Reads firmware data anywhere in physical memory: the direct map where it covers, else a temporary window. */
 const void *mem_phys_access(void *ctx, paddr_t addr, uint64_t len);
 

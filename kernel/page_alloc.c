@@ -407,3 +407,15 @@ void page_alloc_free_counts(uint64_t counts[PAGE_ALLOC_MAX_ORDER])
 	for (unsigned int o = 0; o < PAGE_ALLOC_MAX_ORDER; o++)
 		counts[o] = pa.nr_free[o];
 }
+
+void page_alloc_split(paddr_t addr, unsigned int order)
+{
+#ifdef CONFIG_DEBUG
+	if (!in_span(addr, order) || pa.meta[meta_index(addr)] != (META_BLOCK | order))
+		panic("page_alloc_split: %#lx is not an allocated block of order %u",
+		      (unsigned long)addr, order);
+#endif
+	/* Only the metadata changes: each page becomes a block of its own, freed one by one. */
+	for (uint64_t i = 0; i < (1ull << order); i++)
+		pa.meta[meta_index(addr + i * PAGE_SIZE)] = (uint8_t)(META_BLOCK | 0);
+}

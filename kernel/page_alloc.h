@@ -40,6 +40,9 @@ void page_alloc_init(paddr_t lo, paddr_t hi, void *meta,
  */
 void page_alloc_add_free(paddr_t start, paddr_t end);
 
+/* Turns an allocated block of 2^order pages into 2^order blocks of one page (a 2 MiB page split by a partial unmap). */
+void page_alloc_split(paddr_t addr, unsigned int order);
+
 /* A block of 2^order pages, or PADDR_INVALID. Never physical page 0. */
 paddr_t page_alloc(unsigned int order);
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Application (lower-half) memory: map zero-filled pages, protect, unmap. The VMA tree comes later. */
+/* The ELF loader's view of application memory: populated mappings, then their final protection (kernel/vm.c). */
 #ifndef KERNEL_UVM_H
 #define KERNEL_UVM_H
 
@@ -14,29 +14,15 @@
 #endif
 
 /*
- * Maps zero-filled pages at [va, va + len) (page-aligned). They are writable
- * until uvm_protect() gives them their final protection, so the loader can
- * fill them. Returns 0, -EINVAL (not page-aligned, outside the lower half),
- * -EEXIST (already mapped) or -ENOMEM.
+ * Maps zero-filled pages at [va, va + len) (page-aligned) with their final
+ * protection: 0, -EINVAL, -EEXIST (something is mapped there) or -ENOMEM.
+ * The loader fills read-only pages between uvm_write_begin() and
+ * uvm_write_end(), which lift write protection for the kernel (CR0.WP)
+ * with interrupts off.
  */
 int uvm_map(vaddr_t va, size_t len, int prot);
 int uvm_protect(vaddr_t va, size_t len, int prot);
-/* Unmaps and frees whatever is mapped in [va, va + len). */
-int uvm_unmap(vaddr_t va, size_t len);
-/*
- * Lazily populated ranges (stack, brk, anonymous mmap): pages appear
- * zero-filled on first touch through uvm_fault(). A stand-in for the VMA
- * tree of the virtual-memory work.
- */
-int uvm_reserve(vaddr_t va, size_t len, int prot);
-/* Forgets reservations in [va, va + len) and frees their pages. */
-int uvm_release(vaddr_t va, size_t len);
-/* Resolves a not-present fault at addr inside a reservation; false when addr is not reserved or memory ran out. */
-bool uvm_fault(vaddr_t addr, bool write);
-/* Whether [va, va + len) overlaps a reservation. */
-bool uvm_reserved(vaddr_t va, size_t len);
-
-/* Bytes of application memory mapped now. */
-uint64_t uvm_mapped_bytes(void);
+uint64_t uvm_write_begin(void);
+void uvm_write_end(uint64_t flags);
 
 #endif

@@ -14,7 +14,7 @@ cd "$root"
 jobs=$(nproc 2>/dev/null || echo 2)
 
 # The test kernel carries the in-kernel suites; release images do not.
-apps=(hello exitcode pie segv abitest badelf readline)
+apps=(hello exitcode pie segv abitest badelf readline vmtest)
 echo "== building"
 for app in "${apps[@]}"; do
 	make --no-print-directory -j"$jobs" BUILD="$build" APP="apps/$app" all >"$build.build.log" 2>&1 ||

@@ -11,6 +11,7 @@
 #define PTE_PCD		(1ul << 4)
 #define PTE_PS		(1ul << 7)
 #define PTE_G		(1ul << 8)
+#define PTE_NONE	(1ul << 9)	/* software bit: mapped, PROT_NONE (present bit clear) */
 #define PTE_NX		(1ul << 63)
 #define PTE_ADDR	0x000ffffffffff000ul
 
@@ -23,9 +24,18 @@ static uint64_t *table(uint64_t entry)
 	return phys_to_virt(entry & PTE_ADDR);
 }
 
+/* A leaf that maps a page: present, or kept inaccessible (PG_NOACCESS). */
+static bool leaf_mapped(uint64_t e)
+{
+	return e & (PTE_P | PTE_NONE);
+}
+
 static uint64_t pte_bits(unsigned int flags)
 {
 	uint64_t bits = PTE_P;
+
+	if (flags & PG_NOACCESS)
+		return PTE_NONE;
 
 	if (flags & PG_WRITE)
 		bits |= PTE_W;
@@ -41,6 +51,9 @@ static uint64_t pte_bits(unsigned int flags)
 static unsigned int pte_flags(uint64_t pte)
 {
 	unsigned int f = 0;
+
+	if (!(pte & PTE_P))
+		return PG_NOACCESS;
 
 	if (pte & PTE_W)
 		f |= PG_WRITE;
@@ -109,7 +122,7 @@ static uint64_t *walk(vaddr_t va, int target, bool create, int *err)
 	for (int level = 3; level > target; level--) {
 		uint64_t *e = &t[index_at(va, level)];
 
-		if (!(*e & PTE_P)) {
+		if (!leaf_mapped(*e)) {
 			paddr_t n;
 
 			if (!create)
@@ -165,7 +178,7 @@ int pt_map(vaddr_t va, paddr_t pa, uint64_t page_size, unsigned int flags)
 		table_free(*e & PTE_ADDR);
 		*e = 0;
 	}
-	if (*e & PTE_P)
+	if (leaf_mapped(*e))
 		return -EEXIST;
 	*e = pa | pte_bits(flags) | (level ? PTE_PS : 0);
 	return 0;
@@ -173,23 +186,42 @@ int pt_map(vaddr_t va, paddr_t pa, uint64_t page_size, unsigned int flags)
 
 int pt_map_range(vaddr_t va, paddr_t pa, uint64_t len, unsigned int flags)
 {
-	uint64_t end = va + len;
+	uint64_t end = va + len, bits = pte_bits(flags);
 
 	if (!IS_ALIGNED(va | pa | len, PAGE_4K))
 		return -EINVAL;
 	while (va < end) {
-		uint64_t size = PAGE_4K;
-		int r;
+		uint64_t size = PAGE_4K, *e;
+		int level = 0, err = -EINVAL;
 
 		if (cpu.pages_1g && IS_ALIGNED(va | pa, PAGE_1G) && end - va >= PAGE_1G)
-			size = PAGE_1G;
+			size = PAGE_1G, level = 2;
 		else if (IS_ALIGNED(va | pa, PAGE_2M) && end - va >= PAGE_2M)
-			size = PAGE_2M;
-		r = pt_map(va, pa, size, flags);
-		if (r)
-			return r;
-		va += size;
-		pa += size;
+			size = PAGE_2M, level = 1;
+		if (level) {
+			int r = pt_map(va, pa, size, flags);
+
+			if (r)
+				return r;
+			va += size;
+			pa += size;
+			continue;
+		}
+		/*
+		 * 4 KiB pages: one walk per page table, then fill its entries in a
+		 * row (mapping the kernel image page by page is on the boot path).
+		 */
+		e = walk(va, 0, true, &err);
+		if (!e)
+			return err;
+		do {
+			if (leaf_mapped(*e))
+				return -EEXIST;
+			*e++ = pa | bits;
+			va += PAGE_4K;
+			pa += PAGE_4K;
+		} while (va < end && index_at(va, 0) != 0 &&
+			 !(IS_ALIGNED(va | pa, PAGE_2M) && end - va >= PAGE_2M));
 	}
 	return 0;
 }
@@ -205,7 +237,7 @@ static uint64_t *leaf_for(vaddr_t va, vaddr_t end, int *level_out, int *err)
 	for (int level = 3; level >= 0; level--) {
 		uint64_t *e = &t[index_at(va, level)];
 
-		if (!(*e & PTE_P)) {
+		if (!leaf_mapped(*e)) {
 			*level_out = level;
 			return NULL;
 		}
@@ -272,6 +304,60 @@ static void protect_leaf(uint64_t *e, vaddr_t va, int level, void *ctx)
 	*e = (*e & PTE_ADDR) | pte_bits(*(unsigned int *)ctx) | (level ? PTE_PS : 0);
 }
 
+/* Frees the tables under entry e (at `level`) that map nothing in [va, end); true if e became empty. */
+static bool prune(uint64_t *e, int level, vaddr_t va, vaddr_t end)
+{
+	uint64_t *t;
+	uint64_t size = level_size(level - 1);
+	bool empty = true;
+
+	if (!(*e & PTE_P) || (*e & PTE_PS) || level == 0)
+		return !leaf_mapped(*e);
+	t = table(*e);
+	for (unsigned int i = 0; i < 512; i++) {
+		vaddr_t base = (va & ~(level_size(level) - 1)) + i * size;
+
+		if (base + size > va && base < end && level > 1)
+			prune(&t[i], level - 1, MAX(va, base), MIN(end, base + size));
+		if (t[i])
+			empty = false;
+	}
+	if (empty) {
+		table_free(*e & PTE_ADDR);
+		*e = 0;
+	}
+	return empty;
+}
+
+void pt_prune(vaddr_t va, uint64_t len)
+{
+	uint64_t *top = phys_to_virt(root);
+	vaddr_t end = va + len;
+
+	/* Lower half only: the kernel's tables are shared by everything and stay. */
+	for (unsigned int i = index_at(va, 3); i <= index_at(end - 1, 3) && i < 256; i++) {
+		vaddr_t base = (vaddr_t)i << 39;
+
+		prune(&top[i], 3, MAX(va, base), MIN(end, base + level_size(3)));
+	}
+}
+
+bool pt_block_empty(vaddr_t va)
+{
+	uint64_t *t = phys_to_virt(root);
+
+	for (int level = 3; level >= 1; level--) {
+		uint64_t e = t[index_at(va, level)];
+
+		if (!leaf_mapped(e))
+			return true;
+		if (e & PTE_PS)
+			return false;
+		t = table(e);
+	}
+	return table_empty(t);
+}
+
 int pt_protect(vaddr_t va, uint64_t len, unsigned int flags)
 {
 	return for_each_leaf(va, va + len, protect_leaf, &flags);
@@ -284,7 +370,7 @@ bool pt_lookup(vaddr_t va, paddr_t *pa, unsigned int *flags, uint64_t *page_size
 	for (int level = 3; level >= 0; level--) {
 		uint64_t e = t[index_at(va, level)];
 
-		if (!(e & PTE_P))
+		if (!leaf_mapped(e))
 			return false;
 		if (level == 0 || (e & PTE_PS)) {
 			uint64_t size = level_size(level);

@@ -10,6 +10,12 @@
 #define PG_EXEC		(1u << 1)
 #define PG_UNCACHED	(1u << 2)	/* MMIO: PCD | PWT */
 #define PG_GLOBAL	(1u << 3)
+/*
+ * Keeps the page mapped in the table but not accessible (PROT_NONE): the
+ * entry is not present, so any access faults, and it keeps its address so
+ * that a later protection change brings the same page back.
+ */
+#define PG_NOACCESS	(1u << 4)
 
 #define PAGE_4K		(1ul << 12)
 #define PAGE_2M		(1ul << 21)
@@ -33,7 +39,11 @@ int pt_map(vaddr_t va, paddr_t pa, uint64_t page_size, unsigned int flags);
 int pt_unmap(vaddr_t va, uint64_t len, void (*release)(paddr_t pa, uint64_t size));
 /* Changes attributes of the mapped pages in [va, va + len), splitting large pages at the edges. */
 int pt_protect(vaddr_t va, uint64_t len, unsigned int flags);
-/* Translates va; returns false when not mapped. */
+/* Translates va; returns false when not mapped (a PG_NOACCESS page counts as mapped). */
 bool pt_lookup(vaddr_t va, paddr_t *pa, unsigned int *flags, uint64_t *page_size);
+/* Frees lower-half page tables left empty in [va, va + len) (after unmaps). */
+void pt_prune(vaddr_t va, uint64_t len);
+/* Whether no page at all is mapped in the 2 MiB block containing va. */
+bool pt_block_empty(vaddr_t va);
 
 #endif

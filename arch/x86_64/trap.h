@@ -41,8 +41,8 @@ struct ex_entry {
 typedef void (*trap_app_fault_fn)(struct trap_frame *tf, uint64_t cr2);
 void trap_set_app_fault_handler(trap_app_fault_fn fn);
 
-/* Called for a not-present page fault below USER_TOP; true when it mapped the page. */
-typedef bool (*trap_pf_resolver_fn)(uint64_t addr, bool write);
+/* Called for every page fault on an address below USER_TOP; true when the access may be retried. */
+typedef bool (*trap_pf_resolver_fn)(uint64_t addr, uint64_t error);
 void trap_set_page_fault_resolver(trap_pf_resolver_fn fn);
 
 /* Runs after every interrupt handler and its EOI (the scheduler's preemption point). */

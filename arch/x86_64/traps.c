@@ -239,9 +239,8 @@ static void handle_exception(struct trap_frame *tf)
 	uint64_t cr2 = tf->vector == VEC_PF || tf->vector == VEC_STACK_OVERFLOW ? read_cr2() : 0;
 	uint64_t depth = ++pc->fault_depth;
 
-	/* Not present, in the lower half: maybe memory to fill on first touch. */
-	if (tf->vector == VEC_PF && !(tf->error & 1) && cr2 < USER_TOP && pf_resolver &&
-	    pf_resolver(cr2, tf->error & 2))
+	/* In the lower half: maybe memory to fill on first touch. */
+	if (tf->vector == VEC_PF && cr2 < USER_TOP && pf_resolver && pf_resolver(cr2, tf->error))
 		goto out;
 	if ((tf->vector == VEC_PF || tf->vector == VEC_GP) && fixup_exception(tf))
 		goto out;

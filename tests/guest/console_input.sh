@@ -29,7 +29,7 @@ check() {
 check console.read.microvm 2 '^readline: got "second line"$' 'first\nsecond line\nquit\n' \
 	--plat microvm "$build/kernel/readline/mote.elf"
 check console.read.q35 0 '^readline: got "quit"$' 'quit\n' --plat q35 "$build/kernel/readline/mote.elf"
-check console.key.microvm 0 '^ +[0-9]+ main +blocked' '\x14' --plat microvm \
+check console.key.microvm 0 '^ +[0-9]+ main +(blocked|running|ready) +16 ' '\x14' --plat microvm \
 	--append "ktest=console_key" "$build/ktest/hello/mote.elf"
 check console.key.pc 0 '^mote: threads$' '\x14' --plat pc --append "ktest=console_key" \
 	"$build/ktest/hello/mote.elf"

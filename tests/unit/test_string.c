@@ -17,6 +17,8 @@
 #define strchr t_strchr
 #define strrchr t_strrchr
 #define strlcpy t_strlcpy
+#define strstr t_strstr
+#define memset64 t_memset64
 #include "lib/string.c"
 #undef memcpy
 #undef memmove
@@ -29,6 +31,21 @@
 #undef strchr
 #undef strrchr
 #undef strlcpy
+#undef strstr
+#undef memset64
+
+static void test_strstr_memset64(void)
+{
+	uint64_t w[5] = { 0, 0, 0, 0, 0 };
+
+	CHECK(t_strstr("hello world", "world") != NULL && strcmp(t_strstr("hello world", "world"), "world") == 0);
+	CHECK(t_strstr("hello", "") != NULL && *t_strstr("hello", "") == 'h');
+	CHECK(t_strstr("hello", "hellos") == NULL);
+	CHECK(t_strstr("", "a") == NULL);
+	CHECK(t_strstr("aaab", "aab") != NULL);
+	t_memset64(w + 1, 0x0123456789abcdefull, 3);
+	CHECK(w[0] == 0 && w[1] == 0x0123456789abcdefull && w[3] == 0x0123456789abcdefull && w[4] == 0);
+}
 
 static int sign(int v)
 {
@@ -128,6 +145,7 @@ static void test_str(void)
 
 int main(void)
 {
+	test_strstr_memset64();
 	test_mem();
 	test_str();
 	return check_done("string");
