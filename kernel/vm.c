@@ -159,10 +159,54 @@ static bool huge_fits(const struct vma *v, uint64_t addr)
 	       block >= v->start && block + LARGE_PAGE_SIZE <= v->end && pt_block_empty(block);
 }
 
+/*
+ * A toucher that has filled a block's first DENSE_PAGES pages in order is
+ * taken to be filling the block: it gets one 2 MiB page holding what it
+ * wrote so far. Sparse touchers never reach that and keep 4 KiB pages.
+ */
+#define DENSE_PAGES 64
+
+static bool block_inside(const struct vma *v, uint64_t block)
+{
+	return (v->flags & VMA_ANON) && !(v->flags & VMA_SHARED) && block >= v->start &&
+	       block + LARGE_PAGE_SIZE <= v->end;
+}
+
+static int promote_dense(const struct vma *v, uint64_t addr)
+{
+	uint64_t block = ALIGN_DOWN(addr, LARGE_PAGE_SIZE);
+	unsigned int n = (unsigned int)((addr - block) / PAGE_SIZE);
+	paddr_t big;
+	char *dst;
+
+	if (n < DENSE_PAGES || !block_inside(v, block) || pt_block_prefix(block) != n)
+		return -EAGAIN;
+	big = page_alloc(9);
+	if (big == PADDR_INVALID)
+		return -EAGAIN;	/* no large block free: 4 KiB pages will do */
+	dst = phys_to_virt(big);
+	for (unsigned int i = 0; i < n; i++) {
+		paddr_t pa;
+
+		pt_lookup(block + i * PAGE_SIZE, &pa, NULL, NULL);
+		memcpy(dst + i * PAGE_SIZE, phys_to_virt(pa), PAGE_SIZE);
+	}
+	memset(dst + n * PAGE_SIZE, 0, LARGE_PAGE_SIZE - n * PAGE_SIZE);
+	pt_unmap(block, n * PAGE_SIZE, release_page);
+	if (pt_map(block, big, LARGE_PAGE_SIZE, pg_flags(v->prot))) {
+		page_free(big, 9);	/* cannot happen with the block empty; keep the small pages' way */
+		return -EAGAIN;
+	}
+	vm.anon += LARGE_PAGE_SIZE;
+	return 0;
+}
+
 static int fault_in(const struct vma *v, uint64_t addr, bool populating)
 {
 	if (v->flags & VMA_FILE)
 		return map_file(v, addr);
+	if (!(v->flags & VMA_NOHUGE) && promote_dense(v, addr) == 0)
+		return 0;
 	/*
 	 * 2 MiB pages only where the user asked for the memory up front
 	 * (MAP_POPULATE) or for huge pages (MADV_HUGEPAGE): a sparse toucher
@@ -386,10 +430,13 @@ int vm_madvise(uint64_t addr, uint64_t len, int advice)
 		for (struct vma *v = vma_find_from(&vm.tree, addr); v && v->start < addr + len;
 		     v = vma_next(v)) {
 			if (v->start >= addr && v->end <= addr + len) {
-				if (advice == MADV_HUGEPAGE)
+				if (advice == MADV_HUGEPAGE) {
 					v->flags |= VMA_HUGE_OK;
-				else
+					v->flags &= ~VMA_NOHUGE;
+				} else {
 					v->flags &= ~VMA_HUGE_OK;
+					v->flags |= VMA_NOHUGE;
+				}
 			}
 		}
 		return 0;

@@ -19,7 +19,8 @@
 #define VMA_STACK	(1u << 3)	/* the main stack: grows down into its guard gap */
 #define VMA_HEAP	(1u << 4)	/* the brk area */
 #define VMA_GUARD	(1u << 5)	/* never accessible: touching it is reported */
-#define VMA_HUGE_OK	(1u << 6)	/* 2 MiB pages may back it */
+#define VMA_HUGE_OK	(1u << 6)	/* 2 MiB pages back it from the first touch (MADV_HUGEPAGE) */
+#define VMA_NOHUGE	(1u << 7)	/* never 2 MiB pages (MADV_NOHUGEPAGE) */
 
 struct vma {
 	/* Tree linkage: owned by lib/vma.c. */

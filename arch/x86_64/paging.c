@@ -342,6 +342,23 @@ void pt_prune(vaddr_t va, uint64_t len)
 	}
 }
 
+unsigned int pt_block_prefix(vaddr_t va)
+{
+	uint64_t *t = phys_to_virt(root);
+	unsigned int n = 0;
+
+	for (int level = 3; level >= 1; level--) {
+		uint64_t e = t[index_at(va, level)];
+
+		if (!(e & PTE_P) || (e & PTE_PS))
+			return 0;
+		t = table(e);
+	}
+	while (n < 512 && (t[n] & PTE_P))
+		n++;
+	return n;
+}
+
 bool pt_block_empty(vaddr_t va)
 {
 	uint64_t *t = phys_to_virt(root);

@@ -43,6 +43,8 @@ int pt_protect(vaddr_t va, uint64_t len, unsigned int flags);
 bool pt_lookup(vaddr_t va, paddr_t *pa, unsigned int *flags, uint64_t *page_size);
 /* Frees lower-half page tables left empty in [va, va + len) (after unmaps). */
 void pt_prune(vaddr_t va, uint64_t len);
+/* How many 4 KiB pages from the start of va's 2 MiB block are mapped in a row (0 for a large page). */
+unsigned int pt_block_prefix(vaddr_t va);
 /* Whether no page at all is mapped in the 2 MiB block containing va. */
 bool pt_block_empty(vaddr_t va);
 

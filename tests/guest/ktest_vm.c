@@ -84,6 +84,20 @@ KTEST(vm)
 	KCHECK(*(volatile char *)(a + 7 * MiB) == 0);
 	KCHECK(vm_munmap(a, 8 * MiB) == 0);
 
+	/* Filling a block in order: after 64 pages it becomes one 2 MiB page, contents kept. */
+	a = (uint64_t)vm_mmap(0, 4 * MiB, RW, ANON, NULL, 0, NULL);
+	for (uint64_t off = 0; off < 64 * 4096; off += 4096)
+		*(volatile char *)(a + off) = (char)(off >> 12);
+	KCHECK(page_size_at(a) == 4096);
+	touch(a + 64 * 4096);
+	KCHECK(page_size_at(a) == 2 * MiB);
+	KCHECK(*(volatile char *)(a + 63 * 4096) == 63 && *(volatile char *)(a + 65 * 4096) == 0);
+	/* A toucher that skipped pages keeps 4 KiB ones. */
+	touch(a + 2 * MiB);
+	touch(a + 2 * MiB + 100 * 4096);
+	KCHECK(page_size_at(a + 2 * MiB + 100 * 4096) == 4096);
+	KCHECK(vm_munmap(a, 4 * MiB) == 0);
+
 	/* The maps text names the kinds of memory. */
 	vm_brk_init(0x600000);
 	KCHECK(vm_brk(0x603000) == 0x603000);
