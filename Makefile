@@ -58,7 +58,7 @@ $(O)/include/config/auto.conf: $(AUTOCONF)
 -include $(O)/include/config/auto.conf
 
 # ---------------------------------------------------------------- kernel
-KDIRS := arch/x86_64 lib kernel plat drivers abi
+KDIRS := arch/x86_64 lib kernel plat drivers net abi
 KSRCS := $(shell find $(KDIRS) -name '*.c' -o -name '*.S' | LC_ALL=C sort)
 ifeq ($(CONFIG_KTEST),y)
 KSRCS += $(sort $(wildcard tests/guest/*.c))

@@ -12,6 +12,10 @@ void plat_init_early(const struct bootinfo *bi);
 void plat_init(void);
 /* Delivers ISA IRQ irq (0-15) to this CPU at vector: 0, or -ENODEV without an I/O APIC. */
 int plat_route_isa_irq(unsigned int irq, unsigned int vector);
+/* Delivers GSI gsi (an I/O APIC input) at vector: 0 or -ENODEV. */
+int plat_route_gsi(uint32_t gsi, unsigned int vector, bool level, bool active_low);
+/* PCI Express ECAM base from ACPI's MCFG (segment 0), or 0 when there is none (use ports 0xCF8/0xCFC). */
+uint64_t plat_ecam_base(unsigned int *bus_start, unsigned int *bus_end);
 /* "pc (ACPI)", "microvm (MP table)", ... */
 const char *plat_name(void);
 

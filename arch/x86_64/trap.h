@@ -27,6 +27,8 @@ typedef void (*irq_handler_fn)(struct trap_frame *tf, void *arg);
 
 void idt_init(void);
 void trap_set_handler(unsigned int vector, irq_handler_fn fn, void *arg);
+/* A free device vector with fn installed on it, or -ENOSPC. */
+int trap_alloc_vector(irq_handler_fn fn, void *arg);
 
 /* An instruction that may fault on an application address, and where to resume. */
 struct ex_entry {

@@ -65,6 +65,18 @@ void trap_set_handler(unsigned int vector, irq_handler_fn fn, void *arg)
 	handlers[vector & 0xff].fn = fn;
 }
 
+int trap_alloc_vector(irq_handler_fn fn, void *arg)
+{
+	/* Device vectors: above the 16 ISA ones, below the timer's. */
+	for (unsigned int v = VEC_IRQ_BASE + 16; v < VEC_TIMER; v++) {
+		if (!handlers[v].fn) {
+			trap_set_handler(v, fn, arg);
+			return (int)v;
+		}
+	}
+	return -ENOSPC;
+}
+
 void trap_set_app_fault_handler(trap_app_fault_fn fn)
 {
 	app_fault_handler = fn;

@@ -39,6 +39,11 @@
 #define ENOTEMPTY	39
 #define ELOOP		40
 #define EOVERFLOW	75
+#define EOPNOTSUPP	95
+#define EADDRINUSE	98
+#define ENETDOWN	100
+#define ECONNRESET	104
+#define ENOBUFS		105
 #define ETIMEDOUT	110
 
 #endif

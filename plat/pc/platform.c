@@ -117,6 +117,25 @@ int plat_route_isa_irq(unsigned int irq, unsigned int vector)
 	return ioapic_route(r.gsi, (uint8_t)vector, flags, (uint8_t)lapic_id());
 }
 
+int plat_route_gsi(uint32_t gsi, unsigned int vector, bool level, bool active_low)
+{
+	uint16_t flags = (level ? INTI_TRIGGER_LEVEL : INTI_TRIGGER_EDGE) |
+			 (active_low ? INTI_POLARITY_LOW : INTI_POLARITY_HIGH);
+
+	if (!pc.nioapic)
+		return -ENODEV;
+	return ioapic_route(gsi, (uint8_t)vector, flags, (uint8_t)lapic_id());
+}
+
+uint64_t plat_ecam_base(unsigned int *bus_start, unsigned int *bus_end)
+{
+	if (!pc.acpi || !pc.acpi_info.has_mcfg)
+		return 0;
+	*bus_start = pc.acpi_info.ecam_bus_start;
+	*bus_end = pc.acpi_info.ecam_bus_end;
+	return pc.acpi_info.ecam_base;
+}
+
 const char *plat_name(void)
 {
 	if (pc.acpi)

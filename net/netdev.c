@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The network-device registry and packet buffers. */
+#include "kernel/heap.h"
+#include "lib/format.h"
+#include "lib/string.h"
+#include "net/netdev.h"
+
+static struct list_node netdevs = LIST_INIT(netdevs);
+static unsigned int nnetdevs;
+
+struct netbuf *netbuf_alloc(void)
+{
+	struct netbuf *b = kcalloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	/* Aligned to its size: a buffer never crosses a page, so the device sees one range. */
+	b->buf = kmalloc_aligned(NETBUF_SIZE, NETBUF_SIZE);
+	if (!b->buf) {
+		kfree(b);
+		return NULL;
+	}
+	b->off = NETBUF_HEADROOM;
+	list_init(&b->link);
+	return b;
+}
+
+void netbuf_free(struct netbuf *b)
+{
+	if (!b)
+		return;
+	kfree(b->buf);
+	kfree(b);
+}
+
+void netdev_register(struct netdev *d)
+{
+	fmt_snprintf(d->name, sizeof(d->name), "eth%u", nnetdevs++);
+	list_push_back(&netdevs, &d->link);
+}
+
+struct netdev *netdev_next(struct netdev *prev)
+{
+	struct list_node *n = prev ? prev->link.next : netdevs.next;
+
+	return n == &netdevs ? NULL : list_entry(n, struct netdev, link);
+}
+
+struct netdev *netdev_find(const char *name)
+{
+	for (struct netdev *d = netdev_next(NULL); d; d = netdev_next(d))
+		if (strcmp(d->name, name) == 0)
+			return d;
+	return NULL;
+}
