@@ -47,9 +47,11 @@ menuconfig:
 	$(Q)$(KCONF_ENV) kconfig-mconf Kconfig
 
 # kconfig writes include/config/ relative to its working directory: run it inside O.
+# New options take their defaults (olddefconfig): an older .config keeps working.
 $(AUTOCONF): $(KCONFIG_CONFIG) Kconfig
 	$(Q)mkdir -p $(O)/include/config $(O)/include/generated
-	$(Q)cd $(O) && $(KCONF_ENV) kconfig-conf --silentoldconfig $(abspath Kconfig) >/dev/null
+	$(Q)cd $(O) && $(KCONF_ENV) kconfig-conf --olddefconfig $(abspath Kconfig) >/dev/null && \
+		$(KCONF_ENV) kconfig-conf --silentoldconfig $(abspath Kconfig) >/dev/null
 	$(Q)touch $@
 
 # Make rebuilds the included auto.conf first and restarts, so CONFIG_* are known below.
@@ -63,6 +65,12 @@ KSRCS := $(shell find $(KDIRS) -name '*.c' -o -name '*.S' | LC_ALL=C sort)
 ifeq ($(CONFIG_KTEST),y)
 KSRCS += $(sort $(wildcard tests/guest/*.c))
 endif
+# Drivers are linked only when configured (DESIGN.md principle 4).
+KSRCS := $(filter-out $(if $(filter y,$(CONFIG_PCI)),,drivers/pci/% tests/guest/ktest_pci.c) \
+	$(if $(filter y,$(CONFIG_VIRTIO)),,drivers/virtio/% tests/guest/ktest_virtio.c) \
+	$(if $(filter y,$(CONFIG_VIRTIO_MMIO)),,drivers/virtio/virtio_mmio.c) \
+	$(if $(filter y,$(CONFIG_VIRTIO_PCI)),,drivers/virtio/virtio_pci.c) \
+	$(if $(filter y,$(CONFIG_VIRTIO_RNG)),,drivers/virtio/virtio_rng.c),$(KSRCS))
 KOBJS := $(patsubst %,$(O)/obj/%.o,$(basename $(KSRCS)))
 
 KOPT ?= -O2
@@ -82,7 +90,9 @@ KLDFLAGS := -nostdlib -static -T arch/x86_64/kernel.ld -z max-page-size=4096 -z 
 KOPT_SIZE_SRCS := $(wildcard lib/cmdline.c lib/elf.c plat/pc/acpi.c plat/pc/mptable.c \
 	arch/x86_64/boot/*_info.c kernel/bootinfo.c abi/stack.c abi/sys_process.c \
 	kernel/ktest.c kernel/panic.c kernel/ksyms.c kernel/futex.c kernel/rwlock.c \
-	kernel/semaphore.c kernel/condvar.c kernel/completion.c plat/pc/rtc.c abi/sys_time.c)
+	kernel/semaphore.c kernel/condvar.c kernel/completion.c plat/pc/rtc.c abi/sys_time.c \
+	kernel/device.c kernel/blkdev.c net/netdev.c plat/pc/ioapic.c plat/pc/pic.c kernel/console.c \
+	arch/x86_64/traps.c $(wildcard drivers/pci/*.c))
 $(patsubst %.c,$(O)/obj/%.o,$(KOPT_SIZE_SRCS)): KOPT := -Os
 
 $(O)/obj/%.o: %.c $(AUTOCONF) Makefile

@@ -2,7 +2,9 @@
 /* The device list and the probe loop: each device goes to the first matching driver, lowest order first. */
 #include <mote/errno.h>
 #include "kernel/device.h"
+#include "kernel/init.h"
 #include "kernel/log.h"
+#include "lib/string.h"
 
 extern const struct driver *const __drivers_start[], *const __drivers_end[];
 
@@ -23,6 +25,22 @@ struct device *device_next(struct device *prev)
 	return n == &devices ? NULL : list_entry(n, struct device, link);
 }
 
+/* The `nodriver=NAME[,NAME...]` kernel parameter keeps drivers off their devices (tests, debugging). */
+static bool driver_disabled(const char *name)
+{
+	const char *list = cmdline_get(&kernel_cmdline, "nodriver");
+	size_t n = strlen(name);
+
+	while (list && *list) {
+		if (strncmp(list, name, n) == 0 && (list[n] == ',' || list[n] == '\0'))
+			return true;
+		list = strchr(list, ',');
+		if (list)
+			list++;
+	}
+	return false;
+}
+
 void device_probe_all(void)
 {
 	int lo = 0, hi = 0;
@@ -38,7 +56,7 @@ void device_probe_all(void)
 		for (const struct driver *const *d = __drivers_start; d < __drivers_end; d++) {
 			const struct driver *drv = *d;
 
-			if (drv->order != order)
+			if (drv->order != order || driver_disabled(drv->name))
 				continue;
 			for (struct device *dev = device_next(NULL); dev; dev = device_next(dev)) {
 				if (dev->driver || dev->bus != drv->bus || !drv->match(dev))

@@ -10,7 +10,10 @@
 #include "arch/x86_64/setup.h"
 #include "arch/x86_64/syscall.h"
 #include "arch/x86_64/trap.h"
+#include "drivers/pci/pci.h"
 #include "drivers/serial/uart8250.h"
+#include "drivers/virtio/virtio.h"
+#include "kernel/device.h"
 #include "kernel/console.h"
 #include "kernel/heap.h"
 #include "kernel/init.h"
@@ -101,6 +104,15 @@ static __noreturn void kernel_main_stack(void *arg)
 	trap_set_irq_exit_hook(sched_preempt_point);
 	trap_set_context_name_fn(thread_current_name);
 	irq_enable();	/* from here on the kernel is preemptible */
+	/* Devices: buses report what they find, then drivers claim it (a failed probe spares the rest). */
+#ifdef CONFIG_PCI
+	pci_enumerate();
+#endif
+#ifdef CONFIG_VIRTIO_MMIO
+	virtio_mmio_scan(&kernel_cmdline);
+#endif
+	device_probe_all();
+	device_list_print();
 	console_set_key_handler(thread_dump);
 	panic_set_dump(thread_dump);
 	uart8250_enable_rx_irq(4);

@@ -7,5 +7,7 @@
 
 void random_init(uint64_t seed);
 uint64_t random_u64(void);
+/* Mixes bytes from an entropy source (virtio-rng) into the state; safe from interrupt handlers. */
+void random_add_entropy(const void *buf, size_t n);
 
 #endif
