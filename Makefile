@@ -70,7 +70,10 @@ KSRCS := $(filter-out $(if $(filter y,$(CONFIG_PCI)),,drivers/pci/% tests/guest/
 	$(if $(filter y,$(CONFIG_VIRTIO)),,drivers/virtio/% tests/guest/ktest_virtio.c) \
 	$(if $(filter y,$(CONFIG_VIRTIO_MMIO)),,drivers/virtio/virtio_mmio.c) \
 	$(if $(filter y,$(CONFIG_VIRTIO_PCI)),,drivers/virtio/virtio_pci.c) \
-	$(if $(filter y,$(CONFIG_VIRTIO_RNG)),,drivers/virtio/virtio_rng.c),$(KSRCS))
+	$(if $(filter y,$(CONFIG_VIRTIO_CONSOLE)),,drivers/virtio/virtio_console.c tests/guest/ktest_virtio_console.c) \
+	$(if $(filter y,$(CONFIG_VIRTIO_RNG)),,drivers/virtio/virtio_rng.c) \
+	$(if $(filter y,$(CONFIG_VIRTIO_NET)),,drivers/virtio/virtio_net.c) \
+	$(if $(filter y,$(CONFIG_VIRTIO_BLK)),,drivers/virtio/virtio_blk.c),$(KSRCS))
 KOBJS := $(patsubst %,$(O)/obj/%.o,$(basename $(KSRCS)))
 
 KOPT ?= -O2
@@ -92,7 +95,7 @@ KOPT_SIZE_SRCS := $(wildcard lib/cmdline.c lib/elf.c plat/pc/acpi.c plat/pc/mpta
 	kernel/ktest.c kernel/panic.c kernel/ksyms.c kernel/futex.c kernel/rwlock.c \
 	kernel/semaphore.c kernel/condvar.c kernel/completion.c plat/pc/rtc.c abi/sys_time.c \
 	kernel/device.c kernel/blkdev.c net/netdev.c plat/pc/ioapic.c plat/pc/pic.c kernel/console.c \
-	arch/x86_64/traps.c $(wildcard drivers/pci/*.c))
+	arch/x86_64/traps.c kernel/thread.c kernel/kva.c abi/sys_mm.c $(wildcard drivers/pci/*.c))
 $(patsubst %.c,$(O)/obj/%.o,$(KOPT_SIZE_SRCS)): KOPT := -Os
 
 $(O)/obj/%.o: %.c $(AUTOCONF) Makefile

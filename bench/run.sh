@@ -24,9 +24,12 @@
 #   BENCH_INSNS_MEM [64M]    guest RAM for the instruction counts (the runner's default; the
 #                            count grows with RAM: page metadata and direct map scale with it)
 #   BENCH_MEM_TIMEOUT [10]   seconds per boot while looking for the minimum RAM
+#   BENCH_DEVICE_RUNS [11]   timed boots of each guest with a net and a blk device attached
+#   BENCH_DEVICES_IMG        hello with drivers for those boots [built here into
+#                            build/bench-devices/hello/mote.elf]
 #   BENCH_KTEST [build/ktest/hello/mote.elf]  the test kernel, for the in-kernel benchmarks
 #   BENCH_SKIP               space-separated groups to leave out:
-#                            boot, linux, insns, mem, kernel
+#                            boot, linux, insns, mem, kernel, blk
 #   MOTE_QEMU, MOTE_ACCEL    passed on to tools/mote-run
 set -euo pipefail
 
@@ -40,6 +43,7 @@ hello=$build_dir/mote.elf
 runner=$root/tools/mote-run
 runs=${BENCH_RUNS:-21}
 linux_runs=${BENCH_LINUX_RUNS:-11}
+device_runs=${BENCH_DEVICE_RUNS:-11}
 linux_budget=${BENCH_LINUX_BUDGET:-180}
 mem=${BENCH_MEM:-256M}
 insns_mem=${BENCH_INSNS_MEM:-64M}
@@ -47,6 +51,14 @@ mem_timeout=${BENCH_MEM_TIMEOUT:-10}
 skip=" ${BENCH_SKIP:-} "
 
 empty=$root/build/bench/empty.elf
+devices_dir=$root/build/bench-devices
+hello_dev=${BENCH_DEVICES_IMG:-$devices_dir/hello/mote.elf}
+# One virtio-net and one virtio-blk device on virtio-mmio, for the *_with_devices figures:
+# user networking and a null block backend, so the host does no I/O for them.
+device_args=(--qemu-arg -netdev --qemu-arg user,id=n0
+	--qemu-arg -device --qemu-arg virtio-net-device,netdev=n0
+	--qemu-arg -drive --qemu-arg id=d0,file=null-co://,if=none,format=raw
+	--qemu-arg -device --qemu-arg virtio-blk-device,drive=d0)
 linux_dir=$root/build/bench/linux
 # "quiet": a fast-booting Linux does not print its boot log on a serial port.
 # reboot=t: init's fallback (reboot -f) then triple-faults, and -no-reboot
@@ -70,13 +82,15 @@ boot() {
 	case $kind in
 	hello) bench_time_us "$out" "$runner" "${args[@]}" "$hello" ;;
 	empty) bench_time_us "$out" "$runner" "${args[@]}" "$empty" ;;
+	hello_dev) bench_time_us "$out" "$runner" "${args[@]}" "${device_args[@]}" "$hello_dev" ;;
+	empty_dev) bench_time_us "$out" "$runner" "${args[@]}" "${device_args[@]}" "$empty" ;;
 	linux)
 		bench_time_us "$out" "$runner" "${args[@]}" \
 			--initrd "$linux_dir/initrd.cpio" --append "$linux_append" \
 			"$linux_dir/vmlinux"
 		;;
 	esac
-	BOOT_WHY=$(boot_check "$kind" "$out" "$BENCH_RC")
+	BOOT_WHY=$(boot_check "${kind%_dev}" "$out" "$BENCH_RC")
 }
 
 # Why a boot's console and exit status are not what KIND should give, or
@@ -121,6 +135,36 @@ if skipped linux || skipped boot; then
 elif ! "$here/linux/build.sh" >"$tmp/linux-build.log" 2>&1; then
 	linux_ok=0
 	linux_why="build failed: $(tail -n 1 "$tmp/linux-build.log")"
+fi
+
+# hello for the *_with_devices figures: the release image carries no drivers
+# (configs/release.config), so this is the same configuration with PCI,
+# virtio and every driver at its Kconfig default (on). Built here, as the
+# empty guest is, so that bench/run.sh alone gives every figure; make skips
+# it when up to date. BENCH_DEVICES_IMG names a prebuilt one instead.
+hello_dev_ok=1
+hello_dev_why=
+if skipped boot; then
+	hello_dev_ok=0
+elif [[ -z ${BENCH_DEVICES_IMG:-} ]]; then
+	mkdir -p "$devices_dir"
+	grep -v -e '^CONFIG_PCI=' -e '^CONFIG_VIRTIO' -e '^# hello needs no devices' \
+		"$root/configs/release.config" >"$tmp/devices.config"
+	# kconfig makes .config only when it is missing: start over when the recipe changed.
+	if ! cmp -s "$tmp/devices.config" "$devices_dir/devices.config"; then
+		cp "$tmp/devices.config" "$devices_dir/devices.config"
+		rm -f "$devices_dir/.config"
+	fi
+	bench_log "hello with drivers: building $hello_dev"
+	if ! make --no-print-directory -C "$root" O="$devices_dir" KCONFIG_CONFIG="$devices_dir/.config" \
+		DEFCONFIG="$devices_dir/devices.config" APP=apps/hello all >"$tmp/devices-build.log" 2>&1; then
+		hello_dev_ok=0
+		hello_dev_why="build failed: $(tail -n 1 "$tmp/devices-build.log")"
+	fi
+fi
+if ((hello_dev_ok)) && [[ ! -f $hello_dev ]]; then
+	hello_dev_ok=0
+	hello_dev_why="no image at $hello_dev"
 fi
 
 # --- Can hello boot at all? This also warms the page cache. ---
@@ -285,6 +329,57 @@ else
 	else
 		bench_fail boot.hello.microvm.wall_ms.vs_linux "needs both boot.linux and boot.hello wall times"
 	fi
+
+	# --- The same with one net and one blk device attached (QEMU pays for creating them) ---
+
+	if ((hello_dev_ok)); then
+		bench_log "hello with drivers: first boot"
+		boot hello_dev "$tmp/hello_dev0.txt" --mem "$mem" --timeout 60
+		if [[ -n $BOOT_WHY ]]; then
+			hello_dev_ok=0
+			hello_dev_why=$BOOT_WHY
+			sed 's/^/  | /' "$tmp/hello_dev0.txt" | tail -n 20 >&2
+		fi
+	fi
+	empty_dev_times=()
+	hello_dev_times=()
+	empty_dev_fails=0
+	hello_dev_fails=0
+	RUN_OF=$device_runs
+	for ((r = 1; r <= device_runs; r++)); do
+		RUN_NO=$r
+		if ((empty_ok)); then
+			time_boots empty_dev 1 20
+			empty_dev_times+=(${TIMES[@]+"${TIMES[@]}"})
+			((FAILS)) && empty_dev_fails=$((empty_dev_fails + 1)) && empty_dev_last=$FAIL_WHY
+		fi
+		if ((hello_dev_ok)); then
+			time_boots hello_dev 1 20
+			hello_dev_times+=(${TIMES[@]+"${TIMES[@]}"})
+			((FAILS)) && hello_dev_fails=$((hello_dev_fails + 1)) && hello_dev_last=$FAIL_WHY
+		fi
+	done
+	unset RUN_NO RUN_OF
+	if ((empty_ok)); then
+		TIMES=(${empty_dev_times[@]+"${empty_dev_times[@]}"})
+		FAILS=$empty_dev_fails
+		FAIL_WHY=${empty_dev_last:-}
+		report_wall boot.empty_with_devices.microvm.wall_ms
+	else
+		bench_fail boot.empty_with_devices.microvm.wall_ms "$empty_why"
+	fi
+	if ((hello_dev_ok)); then
+		TIMES=(${hello_dev_times[@]+"${hello_dev_times[@]}"})
+		FAILS=$hello_dev_fails
+		FAIL_WHY=${hello_dev_last:-}
+		report_wall boot.hello_with_devices.microvm.wall_ms
+		drivers=$(sed -n 's/^CONFIG_VIRTIO_\([A-Z]*\)=y$/\1/p' "$(dirname "$(dirname "$hello_dev")")/.config" \
+			2>/dev/null | grep -vx -e MMIO -e PCI | tr 'A-Z\n' 'a-z ' | sed 's/ $//' || true)
+		bench_comment "*_with_devices: virtio-net-device (user) and virtio-blk-device (null-co) on virtio-mmio;" \
+			"hello built from configs/release.config with PCI and virtio on (drivers: ${drivers:-unknown})"
+	else
+		bench_fail boot.hello_with_devices.microvm.wall_ms "$hello_dev_why"
+	fi
 fi
 
 # --- Instructions to the first write, under -icount (guest TSC = instructions) ---
@@ -392,6 +487,13 @@ else
 			bench_fail "$suite" "the suite failed (exit $?): $(tr -d '\r' <"$out" | tail -n 1)"
 		fi
 	done
+fi
+
+# --- virtio-blk sequential throughput against Linux (bench/blk.sh) ---
+if skipped blk; then
+	bench_comment "block benchmark skipped"
+else
+	"$here/blk.sh" "$root/build" || bench_fail blk.seq_read.mib_s "bench/blk.sh failed"
 fi
 
 # --- Host: the VMA tree's speed (lib/vma.c, built -O2 for this machine) ---

@@ -3,6 +3,7 @@
 #include <mote/compiler.h>
 #include "kernel/heap.h"
 #include "kernel/page_alloc.h"
+#include "kernel/alloc_lock.h"
 #include "kernel/panic.h"
 #include "lib/string.h"
 
@@ -387,16 +388,28 @@ static void *heap_alloc(size_t size, size_t align)
 	return large_alloc(need, size, align_order);
 }
 
+static struct alloc_lock heap_lock = ALLOC_LOCK_INIT;
+
 void *kmalloc(size_t size)
 {
-	return heap_alloc(size, HEAP_MIN_ALIGN);
+	uint64_t flags = alloc_lock(&heap_lock);
+	void *p = heap_alloc(size, HEAP_MIN_ALIGN);
+
+	alloc_unlock(&heap_lock, flags);
+	return p;
 }
 
 void *kmalloc_aligned(size_t size, size_t align)
 {
+	uint64_t flags;
+	void *p;
+
 	if (align == 0 || (align & (align - 1)) || align > HEAP_MAX_BYTES)
 		return NULL;
-	return heap_alloc(size, MAX(align, (size_t)HEAP_MIN_ALIGN));
+	flags = alloc_lock(&heap_lock);
+	p = heap_alloc(size, MAX(align, (size_t)HEAP_MIN_ALIGN));
+	alloc_unlock(&heap_lock, flags);
+	return p;
 }
 
 void *kcalloc(size_t n, size_t size)
@@ -414,17 +427,22 @@ void *kcalloc(size_t n, size_t size)
 
 void kfree(void *p)
 {
+	uint64_t flags;
+
 	if (!p)
 		return;
+	flags = alloc_lock(&heap_lock);
 	if (is_page_aligned(p))
 		large_free(p);
 	else
 		slab_free(p);
+	alloc_unlock(&heap_lock, flags);
 }
 
 void *krealloc(void *p, size_t size)
 {
 	size_t slot, old;
+	uint64_t flags;
 	void *q;
 
 	if (!p)
@@ -433,6 +451,7 @@ void *krealloc(void *p, size_t size)
 		kfree(p);
 		return NULL;
 	}
+	flags = alloc_lock(&heap_lock);
 	if (is_page_aligned(p)) {
 #ifdef CONFIG_DEBUG
 		size_t npages = run_check(p, "krealloc");
@@ -461,8 +480,10 @@ void *krealloc(void *p, size_t size)
 #ifdef CONFIG_DEBUG
 		guard_set(p, slot, size);
 #endif
+		alloc_unlock(&heap_lock, flags);
 		return p;
 	}
+	alloc_unlock(&heap_lock, flags);
 	q = kmalloc(size);
 	if (!q)
 		return NULL;

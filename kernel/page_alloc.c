@@ -2,6 +2,7 @@
 /* Buddy allocator of physical pages with one metadata byte per page. */
 #include <mote/compiler.h>
 #include <mote/errno.h>
+#include "kernel/alloc_lock.h"
 #include "kernel/page_alloc.h"
 #include "kernel/panic.h"
 #include "lib/string.h"
@@ -217,7 +218,7 @@ void page_alloc_init(paddr_t lo, paddr_t hi, void *meta,
 	pa.total_pages = 0;
 }
 
-void page_alloc_add_free(paddr_t start, paddr_t end)
+static void add_free_unlocked(paddr_t start, paddr_t end)
 {
 	/* Checked before rounding so that rounding cannot wrap. */
 	if (end <= start || start >= pa.end || end <= pa.base)
@@ -230,7 +231,7 @@ void page_alloc_add_free(paddr_t start, paddr_t end)
 		pa.total_pages += free_range(start, end, "page_alloc_add_free");
 }
 
-paddr_t page_alloc(unsigned int order)
+static paddr_t alloc_unlocked(unsigned int order)
 {
 	paddr_t addr;
 
@@ -274,7 +275,7 @@ static void check_free(paddr_t addr, unsigned int order, uint8_t want, const cha
 }
 #endif
 
-void page_free(paddr_t addr, unsigned int order)
+static void free_unlocked(paddr_t addr, unsigned int order)
 {
 #ifdef CONFIG_DEBUG
 	check_free(addr, order, (uint8_t)(META_BLOCK | order), "page_free");
@@ -283,7 +284,7 @@ void page_free(paddr_t addr, unsigned int order)
 	free_block(addr, order);
 }
 
-paddr_t page_alloc_pages(size_t npages, unsigned int align_order)
+static paddr_t alloc_pages_unlocked(size_t npages, unsigned int align_order)
 {
 	unsigned int order;
 	paddr_t addr, pos;
@@ -310,7 +311,7 @@ paddr_t page_alloc_pages(size_t npages, unsigned int align_order)
 	return addr;
 }
 
-void page_free_pages(paddr_t addr, size_t npages)
+static void free_pages_unlocked(paddr_t addr, size_t npages)
 {
 	paddr_t pos;
 	uint64_t left;
@@ -408,7 +409,7 @@ void page_alloc_free_counts(uint64_t counts[PAGE_ALLOC_MAX_ORDER])
 		counts[o] = pa.nr_free[o];
 }
 
-void page_alloc_split(paddr_t addr, unsigned int order)
+static void split_unlocked(paddr_t addr, unsigned int order)
 {
 #ifdef CONFIG_DEBUG
 	if (!in_span(addr, order) || pa.meta[meta_index(addr)] != (META_BLOCK | order))
@@ -418,4 +419,57 @@ void page_alloc_split(paddr_t addr, unsigned int order)
 	/* Only the metadata changes: each page becomes a block of its own, freed one by one. */
 	for (uint64_t i = 0; i < (1ull << order); i++)
 		pa.meta[meta_index(addr + i * PAGE_SIZE)] = (uint8_t)(META_BLOCK | 0);
+}
+
+/* The public entry points: each under the allocator's lock (kernel/alloc_lock.h). */
+static struct alloc_lock lock = ALLOC_LOCK_INIT;
+
+void page_alloc_add_free(paddr_t start, paddr_t end)
+{
+	uint64_t flags = alloc_lock(&lock);
+
+	add_free_unlocked(start, end);
+	alloc_unlock(&lock, flags);
+}
+
+paddr_t page_alloc(unsigned int order)
+{
+	uint64_t flags = alloc_lock(&lock);
+	paddr_t addr = alloc_unlocked(order);
+
+	alloc_unlock(&lock, flags);
+	return addr;
+}
+
+void page_free(paddr_t addr, unsigned int order)
+{
+	uint64_t flags = alloc_lock(&lock);
+
+	free_unlocked(addr, order);
+	alloc_unlock(&lock, flags);
+}
+
+paddr_t page_alloc_pages(size_t npages, unsigned int align_order)
+{
+	uint64_t flags = alloc_lock(&lock);
+	paddr_t addr = alloc_pages_unlocked(npages, align_order);
+
+	alloc_unlock(&lock, flags);
+	return addr;
+}
+
+void page_free_pages(paddr_t addr, size_t npages)
+{
+	uint64_t flags = alloc_lock(&lock);
+
+	free_pages_unlocked(addr, npages);
+	alloc_unlock(&lock, flags);
+}
+
+void page_alloc_split(paddr_t addr, unsigned int order)
+{
+	uint64_t flags = alloc_lock(&lock);
+
+	split_unlocked(addr, order);
+	alloc_unlock(&lock, flags);
 }

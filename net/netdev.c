@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The network-device registry and packet buffers. */
+#include "arch/x86_64/cpu.h"
 #include "kernel/heap.h"
 #include "lib/format.h"
 #include "lib/string.h"
@@ -14,8 +15,8 @@ struct netbuf *netbuf_alloc(void)
 
 	if (!b)
 		return NULL;
-	/* Aligned to its size: a buffer never crosses a page, so the device sees one range. */
-	b->buf = kmalloc_aligned(NETBUF_SIZE, NETBUF_SIZE);
+	/* A slab object of the largest small class: inside one page, so the device sees one range. */
+	b->buf = kmalloc(NETBUF_SIZE);
 	if (!b->buf) {
 		kfree(b);
 		return NULL;
@@ -52,4 +53,16 @@ struct netdev *netdev_find(const char *name)
 		if (strcmp(d->name, name) == 0)
 			return d;
 	return NULL;
+}
+
+void netdev_set_rx_notify(struct netdev *d, void (*fn)(struct netdev *d), void *arg)
+{
+	/* Both fields change together for the interrupt handler, which may read them at any time. */
+	uint64_t flags = irq_save();
+
+	d->rx_notify = fn;
+	d->rx_notify_arg = arg;
+	irq_restore(flags);
+	if (d->rx_interrupts)
+		d->rx_interrupts(d, fn != NULL);
 }

@@ -7,34 +7,74 @@
 #include "lib/list.h"
 
 #define NETBUF_HEADROOM	128	/* room for the device header (virtio-net: 12 bytes) and encapsulation */
-#define NETBUF_SIZE	2048	/* one buffer holds a 1514-byte frame plus headroom */
+/*
+ * One buffer holds a 1514-byte frame plus headroom; 2016 bytes is the
+ * heap's largest slab class, two to a page, so a buffer never crosses a
+ * page and costs half a page (a 2048-byte one would take a whole page).
+ */
+#define NETBUF_SIZE	2016
 
-/* One packet in one buffer: data at buf + off, len bytes. */
+/*
+ * One packet in one buffer: the Ethernet frame at buf + off, len bytes.
+ * Checksum fields, with csum_start counted from the frame's first byte:
+ *  - transmit: csum_needed asks the device (NETDEV_F_TX_CSUM) to sum
+ *    from csum_start to the end and store the result at csum_start +
+ *    csum_offset, where the stack left the pseudo-header sum;
+ *  - receive: csum_valid says the device checked the checksums (or the
+ *    packet comes from this host and needs none); csum_needed with it says
+ *    the checksum field holds only the pseudo-header sum, as above.
+ */
 struct netbuf {
 	uint8_t *buf;			/* NETBUF_SIZE bytes, physically contiguous */
 	uint16_t off, len;
-	uint16_t csum_start, csum_offset;	/* checksum to complete (NETDEV_F_TX_CSUM), or 0 */
-	bool csum_needed;		/* transmit: the device fills the checksum in */
-	bool csum_valid;		/* receive: the device checked it */
+	uint16_t csum_start, csum_offset;
+	bool csum_needed;
+	bool csum_valid;
 	struct list_node link;
 };
 
 #define NETDEV_F_TX_CSUM	(1u << 0)	/* the device can complete TCP/UDP checksums */
 #define NETDEV_F_RX_CSUM	(1u << 1)	/* the device validates received checksums */
 
+/* Counted by the driver; read without a lock (a snapshot may be slightly stale). */
+struct netdev_stats {
+	uint64_t rx_packets, rx_bytes;
+	uint64_t rx_dropped;		/* good frames lost: no memory, or longer than a netbuf */
+	uint64_t rx_errors;		/* frames the device got wrong (short, unexpected header) */
+	uint64_t tx_packets, tx_bytes;
+	uint64_t tx_errors;		/* buffers refused: too long, too little headroom, unsupported offload */
+};
+
+/*
+ * A network device. Buffers passed to tx_burst belong to the driver from
+ * then on (it frees them once sent); buffers from rx_burst belong to the
+ * caller (netbuf_free, or reuse for transmit). tx_burst, rx_burst,
+ * netbuf_alloc and netbuf_free are for thread context or interrupts off,
+ * never for interrupt handlers (the heap is not interrupt-safe).
+ */
 struct netdev {
 	char name[16];			/* "eth0", ... */
 	uint8_t mac[6];
-	uint16_t mtu;
+	uint16_t mtu;			/* largest IP packet: a frame is at most mtu + 18 (Ethernet + VLAN) */
+	uint16_t tx_headroom;		/* bytes tx_burst needs before each frame (off >= this) */
 	uint32_t features;		/* NETDEV_F_* */
-	bool link_up;
+	volatile bool link_up;		/* changed by the driver, from interrupt context */
 	/* Transmits up to n buffers; returns how many it took (the rest: try again). */
 	unsigned int (*tx_burst)(struct netdev *d, struct netbuf **bufs, unsigned int n);
 	/* Receives up to n buffers without waiting; returns how many. */
 	unsigned int (*rx_burst)(struct netdev *d, struct netbuf **bufs, unsigned int n);
-	/* Interrupt mode: called (from interrupt context) when packets arrive; NULL: poll. */
+	/*
+	 * Interrupt mode: called from interrupt context (or from
+	 * netdev_set_rx_notify, for packets already waiting) when packets may
+	 * have arrived since rx_burst last returned fewer than it was asked
+	 * for. It should only wake whoever calls rx_burst. NULL: poll mode (the
+	 * device raises no receive interrupts). Set with netdev_set_rx_notify().
+	 */
 	void (*rx_notify)(struct netdev *d);
 	void *rx_notify_arg;
+	/* The driver's: turns receive interrupts on or off (NULL: always on). */
+	void (*rx_interrupts)(struct netdev *d, bool on);
+	struct netdev_stats stats;
 	void *priv;
 	struct list_node link;
 };
@@ -42,8 +82,12 @@ struct netdev {
 struct netbuf *netbuf_alloc(void);
 void netbuf_free(struct netbuf *b);
 
+/* Names the device "ethN" and lists it; it starts in poll mode. */
 void netdev_register(struct netdev *d);
 struct netdev *netdev_find(const char *name);
 struct netdev *netdev_next(struct netdev *prev);
+
+/* Interrupt mode with fn (fn's d->rx_notify_arg is arg), or poll mode with fn NULL. */
+void netdev_set_rx_notify(struct netdev *d, void (*fn)(struct netdev *d), void *arg);
 
 #endif

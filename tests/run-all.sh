@@ -53,6 +53,8 @@ suite "multiboot image tool" tests/mkmultiboot/run.sh "$build/tests/mkmultiboot"
 suite "guest cases" tests/guest/run.sh "$build" tests/guest/*.cases
 suite "static-pie randomness" tests/guest/pie_random.sh "$build"
 suite "console input" tests/guest/console_input.sh "$build"
+suite "virtio console" tests/guest/virtio_console.sh "$build"
+suite "virtio-blk" tests/guest/blk.sh "$build"
 suite "GRUB multiboot" tests/grub/run.sh "$build"
 suite "clang build" tests/clang_build.sh "$build"
 
