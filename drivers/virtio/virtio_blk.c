@@ -369,12 +369,10 @@ static int vblk_probe(struct virtio_device *vdev)
 	if (!vb->vq)
 		goto fail;
 	/*
-	 * Direct chains only, even when indirect descriptors were negotiated:
-	 * virtq_add would kmalloc the table and virtq_get, in our interrupt
-	 * callback, kfree it, and the heap is not safe against interrupts.
-	 * The price is depth: a request takes three entries of the ring.
+	 * With indirect descriptors (§2.7.5.3) a request takes one entry of the
+	 * ring, its table coming from the heap, which is interrupt-safe; without
+	 * them it takes three (header, data, status) or more.
 	 */
-	vb->vq->indirect = false;
 	if (vb->vq->size < 3) {
 		pr_err("%s: a %u-entry queue cannot hold one request\n", virtio_name(vdev), vb->vq->size);
 		r = -ENOSPC;
@@ -383,7 +381,7 @@ static int vblk_probe(struct virtio_device *vdev)
 	r = vblk_read_config(vb);
 	if (r)
 		goto fail;
-	vb->nslots = vb->vq->size / 3;
+	vb->nslots = vb->vq->indirect ? vb->vq->size : vb->vq->size / 3;
 	vb->slots = kcalloc(vb->nslots, sizeof(*vb->slots));
 	if (!vb->slots) {
 		r = -ENOMEM;
