@@ -5,6 +5,28 @@
 #include "drivers/virtio/virtio.h"
 #include "drivers/virtio/virtqueue.h"
 #include "kernel/log.h"
+#include "kernel/time.h"
+
+/*
+ * §2.4.1 (§4.1.4.3.2, §4.2.3.1): a reset is done when the status reads 0
+ * again. QEMU resets at once, so look before starting the clock, whose
+ * first use calibrates the TSC (10 ms of busy waiting under TCG).
+ */
+int virtio_wait_reset(struct virtio_device *vdev, uint64_t timeout_ns)
+{
+	uint64_t deadline;
+
+	if (vdev->ops->get_status(vdev) == 0)
+		return 0;
+	deadline = time_monotonic_ns() + timeout_ns;
+	while (vdev->ops->get_status(vdev) != 0) {
+		if (time_monotonic_ns() >= deadline)
+			return -ETIMEDOUT;
+		cpu_relax();
+	}
+	return 0;
+}
+
 
 /* A config space that keeps changing under us is a broken device, not a reason to spin forever. */
 #define CONFIG_READ_TRIES	64

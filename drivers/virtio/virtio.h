@@ -53,6 +53,10 @@ typedef void (*virtq_callback_fn)(struct virtqueue *vq);
  * What a transport (virtio_mmio.c, virtio_pci.c) provides. Config offsets
  * are relative to the device-specific configuration space.
  */
+/* For transports' reset(): waits, bounded, for the status to read 0 after writing it: 0 or -ETIMEDOUT. */
+struct virtio_device;
+int virtio_wait_reset(struct virtio_device *vdev, uint64_t timeout_ns);
+
 struct virtio_transport_ops {
 	uint8_t (*get_status)(struct virtio_device *vdev);
 	void (*set_status)(struct virtio_device *vdev, uint8_t status);

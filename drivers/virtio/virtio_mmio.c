@@ -97,24 +97,8 @@ static void mmio_set_status(struct virtio_device *vdev, uint8_t status)
 
 static int mmio_reset(struct virtio_device *vdev)
 {
-	struct virtio_mmio_device *m = to_mmio(vdev);
-	uint64_t deadline;
-
-	wr32(m, MMIO_STATUS, 0);
-	/* §2.4.1 / §4.2.3.1: the reset is done when the status reads 0 again. */
-	/*
-	 * QEMU resets at once: look before starting the clock, whose first
-	 * use calibrates the TSC (10 ms of busy waiting under TCG).
-	 */
-	if (!(rd32(m, MMIO_STATUS) != 0))
-		return 0;
-	deadline = time_monotonic_ns() + MMIO_RESET_TIMEOUT_NS;
-	while (rd32(m, MMIO_STATUS) != 0) {
-		if (time_monotonic_ns() >= deadline)
-			return -ETIMEDOUT;
-		cpu_relax();
-	}
-	return 0;
+	wr32(to_mmio(vdev), MMIO_STATUS, 0);
+	return virtio_wait_reset(vdev, MMIO_RESET_TIMEOUT_NS);
 }
 
 static uint64_t mmio_get_features(struct virtio_device *vdev)

@@ -130,24 +130,8 @@ static void vp_set_status(struct virtio_device *vdev, uint8_t status)
 
 static int vp_reset(struct virtio_device *vdev)
 {
-	struct virtio_pci_device *vp = to_vp(vdev);
-	uint64_t deadline;
-
-	c_wr8(vp, COMMON_STATUS, 0);
-	/* §4.1.4.3.2: the reset is complete once device_status reads 0. */
-	/*
-	 * QEMU resets at once: look before starting the clock, whose first
-	 * use calibrates the TSC (10 ms of busy waiting under TCG).
-	 */
-	if (!(c_rd8(vp, COMMON_STATUS) != 0))
-		return 0;
-	deadline = time_monotonic_ns() + PCI_RESET_TIMEOUT_NS;
-	while (c_rd8(vp, COMMON_STATUS) != 0) {
-		if (time_monotonic_ns() >= deadline)
-			return -ETIMEDOUT;
-		cpu_relax();
-	}
-	return 0;
+	c_wr8(to_vp(vdev), COMMON_STATUS, 0);
+	return virtio_wait_reset(vdev, PCI_RESET_TIMEOUT_NS);
 }
 
 static uint64_t vp_get_features(struct virtio_device *vdev)
