@@ -8,7 +8,6 @@
 #include "kernel/heap.h"
 #include "kernel/kva.h"
 #include "kernel/log.h"
-#include "kernel/time.h"
 #include "lib/cmdline.h"
 #include "lib/format.h"
 #include "lib/list.h"

@@ -7,7 +7,6 @@
 #include "drivers/virtio/virtqueue.h"
 #include "kernel/heap.h"
 #include "kernel/log.h"
-#include "kernel/time.h"
 
 #define VIRTIO_PCI_VENDOR		0x1af4
 /* §4.1.2: 0x1040 + device type for modern devices; 0x1000-0x103f are transitional, typed by subsystem ID. */
