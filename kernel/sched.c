@@ -346,8 +346,3 @@ void *sched_idle_entry(void *arg)
 {
 	return idle_loop(arg);
 }
-
-struct thread *sched_idle_thread(void)
-{
-	return rq.idle;
-}

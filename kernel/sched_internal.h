@@ -16,6 +16,5 @@ void sched_requeue_prio(struct thread *t, int prio);
 void sched_resched_if_needed(void);
 void sched_wake_timeout(struct timer *t, void *arg);
 void *sched_idle_entry(void *arg);
-struct thread *sched_idle_thread(void);
 
 #endif

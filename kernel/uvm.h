@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The ELF loader's view of application memory: populated mappings, then their final protection (kernel/vm.c). */
+/* The ELF loader's view of application memory: populated mappings with their final protection (kernel/vm.c). */
 #ifndef KERNEL_UVM_H
 #define KERNEL_UVM_H
 
@@ -21,7 +21,6 @@
  * with interrupts off.
  */
 int uvm_map(vaddr_t va, size_t len, int prot);
-int uvm_protect(vaddr_t va, size_t len, int prot);
 uint64_t uvm_write_begin(void);
 void uvm_write_end(uint64_t flags);
 

@@ -592,11 +592,6 @@ int uvm_map(vaddr_t va, size_t len, int prot)
 	return r < 0 ? (int)r : 0;
 }
 
-int uvm_protect(vaddr_t va, size_t len, int prot)
-{
-	return vm_mprotect(va, len, prot);
-}
-
 uint64_t uvm_write_begin(void)
 {
 	uint64_t flags = irq_save();

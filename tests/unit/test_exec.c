@@ -30,13 +30,12 @@ struct call {
 	int prot;
 };
 
-static struct call maps[64], prots[64];
-static unsigned int nmaps, nprots;
+static struct call maps[64];
+static unsigned int nmaps;
 static uint64_t rnd_queue[8];
 static unsigned int rnd_n, rnd_i;
 
 int uvm_map(vaddr_t va, size_t len, int prot);
-int uvm_protect(vaddr_t va, size_t len, int prot);
 uint64_t random_u64(void);
 
 int uvm_map(vaddr_t va, size_t len, int prot)
@@ -55,15 +54,6 @@ int uvm_map(vaddr_t va, size_t len, int prot)
 		return -EEXIST;
 	}
 	return 0;
-}
-
-int uvm_protect(vaddr_t va, size_t len, int prot)
-{
-	CHECK(va % 4096 == 0 && len % 4096 == 0 && len);
-	CHECK(nprots < 64);
-	if (nprots < 64)
-		prots[nprots++] = (struct call){ va, len, prot };
-	return mprotect((void *)va, len, prot) ? -EINVAL : 0;
 }
 
 /*
@@ -103,7 +93,7 @@ static void reset(void)
 {
 	for (unsigned int i = 0; i < nmaps; i++)
 		munmap((void *)maps[i].va, maps[i].len);
-	nmaps = nprots = 0;
+	nmaps = 0;
 	write_windows = 0;
 	write_open = false;
 	rnd_n = rnd_i = 0;
@@ -245,8 +235,7 @@ static void test_exec_segments(void)
 	CHECK(has_call(maps, nmaps, b + 0x1000, 0x1000, PROT_READ | PROT_EXEC));
 	CHECK(has_call(maps, nmaps, b + 0x2000, 0x3000, PROT_READ | PROT_WRITE));
 	CHECK(has_call(maps, nmaps, STACK_TOP - STACK_SIZE, STACK_SIZE, PROT_READ | PROT_WRITE));
-	/* Final protections come with the mapping: no uvm_protect pass, one write window. */
-	CHECK_EQ(nprots, 0);
+	/* Final protections come with the mapping; the loader writes in one window. */
 	CHECK_EQ(write_windows, 1);
 	CHECK(!write_open);
 
@@ -287,7 +276,6 @@ static void test_shared_pages(void)
 	CHECK(has_call(maps, nmaps, b + 0x1000, 0x1000,
 		       PROT_READ | PROT_WRITE | PROT_EXEC));
 	CHECK(has_call(maps, nmaps, b + 0x2000, 0x3000, PROT_READ | PROT_WRITE));
-	CHECK_EQ(nprots, 0);
 	/* Each page mapped exactly once, the stack executable as PT_GNU_STACK asks. */
 	CHECK_EQ(nmaps, 4);
 	CHECK(has_call(maps, nmaps, STACK_TOP - STACK_SIZE, STACK_SIZE,
