@@ -11,7 +11,8 @@ static uint64_t tsc_boot;
 static uint64_t tsc_hz;
 static uint64_t lapic_hz;
 static uint64_t mult;		/* ns = ticks * mult >> 32 */
-static uint64_t wall_at_boot_ns;
+static uint64_t wall_at_rtc_ns;		/* the RTC's reading ... */
+static uint64_t tsc_at_rtc;		/* ... and the TSC at that moment */
 static const char *source = "uncalibrated";
 
 /* Linux Documentation/virt/kvm/x86/msr.rst: pvclock_vcpu_time_info. */
@@ -135,7 +136,8 @@ void time_init(uint64_t boot)
 	tsc_boot = boot;
 	if (!from_cpuid())
 		from_kvmclock();
-	wall_at_boot_ns = plat_rtc_seconds() * NSEC_PER_SEC;
+	wall_at_rtc_ns = plat_rtc_seconds() * NSEC_PER_SEC;
+	tsc_at_rtc = rdtsc();
 }
 
 uint64_t time_tsc_hz(void)
@@ -183,9 +185,11 @@ uint64_t time_monotonic_ns(void)
 	return tsc_to_ns(rdtsc() - tsc_boot);
 }
 
+/* Counted from the RTC read, not from boot: the boot before time_init() is not wall time to add. */
 uint64_t time_realtime_ns(void)
 {
-	return wall_at_boot_ns + time_monotonic_ns();
+	time_tsc_hz();
+	return wall_at_rtc_ns + tsc_to_ns(rdtsc() - tsc_at_rtc);
 }
 
 const char *time_timer_arm(uint64_t deadline_ns)

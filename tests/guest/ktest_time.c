@@ -46,6 +46,12 @@ KTEST(timer)
 	if (failures)
 		return failures;
 	KCHECK(plat_rtc_seconds() > 1600000000ull);	/* the RTC says 2020 or later */
+	/* The wall clock follows the RTC (to its one-second resolution). */
+	{
+		uint64_t rtc = plat_rtc_seconds(), wall = time_realtime_ns() / NSEC_PER_SEC;
+
+		KCHECK(wall + 1 >= rtc && wall <= rtc + 1);
+	}
 
 	trap_set_handler(VEC_TIMER, on_timer, NULL);
 	s0 = rtc_edge(&e0_ns);
