@@ -90,7 +90,7 @@ KLDFLAGS := -nostdlib -static -T arch/x86_64/kernel.ld -z max-page-size=4096 -z 
 
 # Code that runs once or rarely (parsers, loaders, formatting) is built for size;
 # the rest, on the boot path and in every switch, fault and syscall, for speed.
-KOPT_SIZE_SRCS := $(wildcard lib/cmdline.c lib/elf.c plat/pc/acpi.c plat/pc/mptable.c \
+KOPT_SIZE_SRCS := $(wildcard lib/cmdline.c lib/elf.c plat/pc/acpi.c plat/pc/aml.c plat/pc/mptable.c \
 	arch/x86_64/boot/*_info.c kernel/bootinfo.c abi/stack.c abi/sys_process.c \
 	kernel/ktest.c kernel/panic.c kernel/ksyms.c kernel/futex.c kernel/rwlock.c \
 	kernel/semaphore.c kernel/condvar.c kernel/completion.c plat/pc/rtc.c abi/sys_time.c \

@@ -9,6 +9,8 @@
 # comments, and "# NAME failed: reason" where a figure cannot be made:
 #   blk.seq_read.mib_s.q35, blk.seq_write.mib_s.q35,
 #   blk.seq_read.mib_s.microvm, blk.seq_write.mib_s.microvm   (Mote, 8 in flight)
+#   blk.seq_read.mib_s.q35.packed, blk.seq_write.mib_s.q35.packed (the same
+#                                  device with packed=on: packed virtqueues)
 #   blk.seq_read.mib_s.vs_linux, blk.seq_write.mib_s.vs_linux (Mote q35 / Linux q35)
 #
 # Fairness. Both guests boot through tools/mote-run with the same machine,
@@ -71,6 +73,11 @@ mote_run() {
 		MOTE_WHY="exit status $rc: $(tr -d '\r' <"$out" | grep -a -m1 'check failed\|bench_blk needs' || tail -n 1 "$out")"
 		return
 	fi
+	# A packed figure must come from a packed ring: the driver's device line says which.
+	if [[ $dev == *packed=on* ]] && ! grep -aq 'virtio-blk, .* packed ring, features' "$out"; then
+		MOTE_WHY="the packed ring was not negotiated"
+		return
+	fi
 	tr -d '\r' <"$out" | sed -n 's/^bench: \(blk\.[a-z_0-9]*\.mib_s\) \([0-9]*\)$/\1 \2/p' >"$tmp/mote.fig"
 }
 
@@ -100,11 +107,14 @@ bench_comment "blk: 64 MiB in 64 KiB requests, raw 80 MiB image, cache=writeback
 	"median of $runs boots, qemu ${qemu_version:-unknown}, $(nproc) host cpus"
 
 declare -A mote_q35=()
-for plat in q35 microvm; do
+# A label is the figure's suffix: PLAT, or PLAT.packed for the packed ring (VIRTIO_F_RING_PACKED).
+for label in q35 microvm q35.packed; do
+	plat=${label%%.*}
 	dev=$pci_dev
 	[[ $plat == microvm ]] && dev=virtio-blk-device
+	[[ $label == *.packed ]] && dev+=,packed=on
 	if [[ ! -f $kernel ]]; then
-		bench_fail "blk.seq_read.mib_s.$plat" "no test kernel at $kernel (make test builds it)"
+		bench_fail "blk.seq_read.mib_s.$label" "no test kernel at $kernel (make test builds it)"
 		continue
 	fi
 	: >"$tmp/all.fig"
@@ -116,21 +126,21 @@ for plat in q35 microvm; do
 			break
 		fi
 		cat "$tmp/mote.fig" >>"$tmp/all.fig"
-		bench_log "mote $plat run $i: $(tr '\n' ' ' <"$tmp/mote.fig")"
+		bench_log "mote $label run $i: $(tr '\n' ' ' <"$tmp/mote.fig")"
 	done
 	for name in seq_read seq_write seq_read_qd1 seq_write_qd1; do
 		vals=$(awk -v n="blk.$name.mib_s" '$1 == n { print $2 }' "$tmp/all.fig")
 		if [[ -n $why || -z $vals ]]; then
-			[[ $name == *_qd1 ]] || bench_fail "blk.$name.mib_s.$plat" "${why:-no figure printed}"
+			[[ $name == *_qd1 ]] || bench_fail "blk.$name.mib_s.$label" "${why:-no figure printed}"
 			continue
 		fi
 		# shellcheck disable=SC2086 # one value per word
 		med=$(bench_median $vals)
-		[[ $plat == q35 ]] && mote_q35[$name]=$med
+		[[ $label == q35 ]] && mote_q35[$name]=$med
 		if [[ $name == *_qd1 ]]; then
-			bench_comment "blk.${name%_qd1}.mib_s.$plat at depth 1: $med MiB/s"
+			bench_comment "blk.${name%_qd1}.mib_s.$label at depth 1: $med MiB/s"
 		else
-			bench_figure "blk.$name.mib_s.$plat" "$med" MiB/s
+			bench_figure "blk.$name.mib_s.$label" "$med" MiB/s
 		fi
 	done
 done

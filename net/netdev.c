@@ -37,6 +37,8 @@ void netbuf_free(struct netbuf *b)
 void netdev_register(struct netdev *d)
 {
 	fmt_snprintf(d->name, sizeof(d->name), "eth%u", nnetdevs++);
+	if (d->queues == 0)
+		d->queues = 1;
 	list_push_back(&netdevs, &d->link);
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Network devices: packet buffers with headroom, burst transmit and receive, interrupt or poll mode. */
+/* Network devices: packet buffers with headroom, burst transmit and receive over one or more queue pairs, interrupt or poll mode. */
 #ifndef NET_NETDEV_H
 #define NET_NETDEV_H
 
@@ -30,11 +30,20 @@ struct netbuf {
 	uint16_t csum_start, csum_offset;
 	bool csum_needed;
 	bool csum_valid;
+	uint8_t queue;			/* received: the device queue it came in on (order holds per queue) */
 	struct list_node link;
 };
 
+/*
+ * Offloads (netdev.features). Without NETDEV_F_TX_CSUM the stack computes
+ * every checksum itself: tx_burst refuses csum_needed buffers. Without
+ * NETDEV_F_RX_CSUM no received buffer has csum_valid set.
+ */
 #define NETDEV_F_TX_CSUM	(1u << 0)	/* the device can complete TCP/UDP checksums */
 #define NETDEV_F_RX_CSUM	(1u << 1)	/* the device validates received checksums */
+
+/* Queue pairs a netdev may have; drivers use at most this many. */
+#define NETDEV_MAX_QUEUES	8
 
 /* Counted by the driver; read without a lock (a snapshot may be slightly stale). */
 struct netdev_stats {
@@ -43,6 +52,13 @@ struct netdev_stats {
 	uint64_t rx_errors;		/* frames the device got wrong (short, unexpected header) */
 	uint64_t tx_packets, tx_bytes;
 	uint64_t tx_errors;		/* buffers refused: too long, too little headroom, unsupported offload */
+	uint64_t tx_csum;		/* frames sent with their checksum left to the device */
+	uint64_t rx_csum;		/* frames received with csum_valid: checked by the device, or partial */
+};
+
+/* Per queue pair, so that a test or a tool can see how traffic spreads. */
+struct netdev_queue_stats {
+	uint64_t tx_packets, rx_packets;
 };
 
 /*
@@ -51,6 +67,15 @@ struct netdev_stats {
  * caller (netbuf_free, or reuse for transmit). tx_burst, rx_burst,
  * netbuf_alloc and netbuf_free are for thread context or interrupts off,
  * never for interrupt handlers (the heap is not interrupt-safe).
+ *
+ * Several queue pairs (queues > 1) stay inside the driver: the caller
+ * sees one device. tx_burst puts each frame on the transmit queue that
+ * net_flow_hash() (net/flow.h) picks, so the frames of one flow (same
+ * IP addresses, protocol and TCP/UDP ports) go out in the order given,
+ * while frames of different flows may overtake one another. The device
+ * steers replies to the receive queue of their flow; rx_burst takes
+ * from every receive queue in turn and returns fewer than asked only
+ * when all were empty.
  */
 struct netdev {
 	char name[16];			/* "eth0", ... */
@@ -75,6 +100,8 @@ struct netdev {
 	/* The driver's: turns receive interrupts on or off (NULL: always on). */
 	void (*rx_interrupts)(struct netdev *d, bool on);
 	struct netdev_stats stats;
+	uint16_t queues;		/* queue pairs in use, 1..NETDEV_MAX_QUEUES (0 at register: 1) */
+	struct netdev_queue_stats queue_stats[NETDEV_MAX_QUEUES];
 	void *priv;
 	struct list_node link;
 };

@@ -19,6 +19,26 @@ uint64_t plat_ecam_base(unsigned int *bus_start, unsigned int *bus_end);
 /* "pc (ACPI)", "microvm (MP table)", ... */
 const char *plat_name(void);
 
+/*
+ * A device the firmware tables describe by hardware ID (an ACPI _HID)
+ * with one memory range and one interrupt: how QEMU microvm with ACPI
+ * and Firecracker-style VMMs list their virtio-mmio devices.
+ */
+struct plat_fw_device {
+	char name[5];			/* the firmware's name for it, "VR23" */
+	uint64_t base, size;
+	uint32_t gsi;
+	bool level, active_low;
+};
+/*
+ * Calls fn for each device with hardware ID hid in the firmware tables
+ * (ACPI: the DSDT, read on each call). Devices it cannot decode are
+ * skipped with a message. Nothing on the boot path calls it: only the
+ * drivers that want such devices, so images without them carry none of it.
+ */
+void plat_find_devices(const char *hid, void (*fn)(const struct plat_fw_device *dev, void *arg),
+		       void *arg);
+
 /* Wall clock at the time of the call, seconds since 1970, from the CMOS RTC; 0 when unknown. */
 uint64_t plat_rtc_seconds(void);
 

@@ -55,6 +55,7 @@ suite "static-pie randomness" tests/guest/pie_random.sh "$build"
 suite "console input" tests/guest/console_input.sh "$build"
 suite "virtio console" tests/guest/virtio_console.sh "$build"
 suite "virtio-blk" tests/guest/blk.sh "$build"
+suite "virtio-net over tap" tests/guest/net_tap.sh "$build"
 suite "GRUB multiboot" tests/grub/run.sh "$build"
 suite "clang build" tests/clang_build.sh "$build"
 

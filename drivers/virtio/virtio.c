@@ -4,8 +4,10 @@
 #include "arch/x86_64/cpu.h"
 #include "drivers/virtio/virtio.h"
 #include "drivers/virtio/virtqueue.h"
+#include "kernel/init.h"
 #include "kernel/log.h"
 #include "kernel/time.h"
+#include "lib/string.h"
 
 /*
  * §2.4.1 (§4.1.4.3.2, §4.2.3.1): a reset is done when the status reads 0
@@ -210,6 +212,14 @@ void virtio_interrupt_config(struct virtio_device *vdev)
 		vdev->config_changed(vdev);
 }
 
+/* virtio.packed=0 keeps every device on split rings (comparisons, devices with a broken packed ring). */
+static bool packed_refused(void)
+{
+	const char *v = cmdline_get(&kernel_cmdline, "virtio.packed");
+
+	return v && strcmp(v, "0") == 0;
+}
+
 /* virtio 1.2 §3.1.1 steps 1-6; the driver's probe does step 7 and 8 (queues, DRIVER_OK). */
 static int virtio_negotiate(struct virtio_device *vdev, const struct virtio_driver *drv)
 {
@@ -223,8 +233,10 @@ static int virtio_negotiate(struct virtio_device *vdev, const struct virtio_driv
 	add_status(vdev, VIRTIO_STATUS_DRIVER);
 	offered = vdev->ops->get_features(vdev);
 	wanted = drv->features | VIRTIO_CORE_FEATURES;
+	if (packed_refused())
+		wanted &= ~VIRTIO_F_RING_PACKED;
 	if (vdev->legacy) {
-		/* Legacy interfaces have 32 feature bits and no VERSION_1 (virtio 1.2 §6.1). */
+		/* Legacy interfaces have 32 feature bits and no VERSION_1 (virtio 1.2 §6.1), so no packed ring. */
 		wanted &= 0xffffffffull;
 	} else if (!(offered & VIRTIO_F_VERSION_1)) {
 		virtio_device_fail(vdev, "the device does not offer VIRTIO_F_VERSION_1");
@@ -269,8 +281,8 @@ static int virtio_start(struct virtio_device *vdev, const struct virtio_driver *
 	/* A driver that set up its queues but forgot DRIVER_OK would hang its first request. */
 	if (!(vdev->ops->get_status(vdev) & VIRTIO_STATUS_DRIVER_OK))
 		virtio_device_ready(vdev);
-	pr_info("%s: %s, %s, features %#lx\n", virtio_name(vdev), drv->name, vdev->transport,
-		vdev->features);
+	pr_info("%s: %s, %s,%s features %#lx\n", virtio_name(vdev), drv->name, vdev->transport,
+		virtio_has_feature(vdev, VIRTIO_F_RING_PACKED) ? " packed ring," : "", vdev->features);
 	return 0;
 }
 

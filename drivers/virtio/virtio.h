@@ -35,9 +35,15 @@
  * ring features virtqueue.c implements, and ACCESS_PLATFORM, which costs
  * nothing here (no IOMMU: guest-physical addresses are the DMA addresses)
  * while a device that offers it may refuse FEATURES_OK without it (§6).
+ * The packed ring (§2.8) only with CONFIG_VIRTIO_PACKED, and not when
+ * the kernel parameter virtio.packed=0 refuses it.
  */
-#define VIRTIO_CORE_FEATURES	(VIRTIO_F_INDIRECT_DESC | VIRTIO_F_EVENT_IDX | \
-				 VIRTIO_F_VERSION_1 | VIRTIO_F_ACCESS_PLATFORM)
+#ifdef CONFIG_VIRTIO_PACKED
+#define VIRTIO_RING_FEATURES	(VIRTIO_F_INDIRECT_DESC | VIRTIO_F_EVENT_IDX | VIRTIO_F_RING_PACKED)
+#else
+#define VIRTIO_RING_FEATURES	(VIRTIO_F_INDIRECT_DESC | VIRTIO_F_EVENT_IDX)
+#endif
+#define VIRTIO_CORE_FEATURES	(VIRTIO_RING_FEATURES | VIRTIO_F_VERSION_1 | VIRTIO_F_ACCESS_PLATFORM)
 
 /* Queues per device the core keeps track of (virtio-net with 8 pairs and a control queue fits). */
 #define VIRTIO_MAX_QUEUES	17
@@ -182,10 +188,12 @@ int virtio_bus_probe(struct device *dev, const struct virtio_driver *drv);
 
 /*
  * Adds a device for every virtio_mmio.device=SIZE@ADDR:IRQ[:ID] parameter
- * (Linux's format; QEMU microvm appends them with acpi=off). Malformed
- * entries and addresses without a virtio device are skipped with a
- * message, empty slots (device ID 0) silently. Idempotent: an address
- * already added is not added again.
+ * (Linux's format; QEMU microvm appends them with acpi=off), then for
+ * every one the firmware describes (ACPI _HID "LNRO0005": microvm with
+ * ACPI, Firecracker), read once. Malformed entries and addresses without
+ * a virtio device are skipped with a message, empty slots (device ID 0)
+ * silently. Idempotent: an address already added is not added again, so
+ * a device named by both sources is added once, as the command line says.
  */
 struct cmdline;
 void virtio_mmio_scan(const struct cmdline *cl);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The virtio-mmio transport, legacy (version 1) and modern (version 2), with devices from the command line. */
+/* The virtio-mmio transport, legacy (version 1) and modern (version 2), with devices from the command line and ACPI. */
 #include <mote/errno.h>
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
@@ -53,6 +53,8 @@
 #define MMIO_RESET_TIMEOUT_NS	((uint64_t)100 * 1000000)
 
 #define CMDLINE_KEY		"virtio_mmio.device"
+/* The ACPI hardware ID of virtio-mmio devices (QEMU microvm with ACPI, Firecracker, Linux's driver). */
+#define ACPI_HID		"LNRO0005"
 
 struct virtio_mmio_device {
 	struct device dev;
@@ -61,9 +63,10 @@ struct virtio_mmio_device {
 	paddr_t base;
 	uint64_t size;
 	uint32_t irq;
+	bool irq_level, irq_low;	/* trigger and polarity */
 	uint32_t version;
 	int vector;			/* 0 until the interrupt is wired */
-	char desc[48];
+	char desc[56];
 	struct list_node link;		/* every region scanned, so a second scan adds nothing twice */
 };
 
@@ -211,10 +214,11 @@ static int mmio_wire_irq(struct virtio_mmio_device *m)
 		return v;
 	}
 	/*
-	 * QEMU drives the line from InterruptStatus (a level, active high);
-	 * Firecracker's irqfd pulses, which a level-triggered input also takes.
+	 * QEMU drives the line from InterruptStatus (a level, active high,
+	 * assumed for command-line devices; ACPI says so itself); Firecracker's
+	 * irqfd pulses, which a level-triggered input also takes.
 	 */
-	r = plat_route_gsi(m->irq, (unsigned int)v, true, false);
+	r = plat_route_gsi(m->irq, (unsigned int)v, m->irq_level, m->irq_low);
 	if (r) {
 		pr_err("%s: cannot route IRQ %u (%d)\n", m->dev.name, m->irq, r);
 		trap_set_handler((unsigned int)v, NULL, NULL);
@@ -355,27 +359,32 @@ static const char *parse_entry(const char *s, uint64_t *size, uint64_t *addr, ui
 	return NULL;
 }
 
-static void mmio_add(const char *value, uint64_t size, uint64_t addr, uint32_t irq)
+/*
+ * source names the entry for messages: "virtio_mmio.device=4K@0xd0000000:5",
+ * "ACPI device VR23" (acpi: the DSDT described it).
+ */
+static void mmio_add(const char *source, bool acpi, uint64_t size, uint64_t addr, uint32_t irq,
+		     bool level, bool active_low)
 {
 	struct virtio_mmio_device *m;
 	struct list_node *n;
 	volatile uint8_t *regs;
 	uint32_t magic, version, id;
 
+	/* Seen by an earlier scan, listed twice, or named both on the command line and by ACPI. */
 	for (n = scanned.next; n != &scanned; n = n->next)
 		if (list_entry(n, struct virtio_mmio_device, link)->base == addr)
-			return;		/* seen by an earlier scan, or listed twice */
+			return;
 	regs = ioremap(addr, MIN(size, (uint64_t)MMIO_MAP_MAX));
 	if (!regs) {
-		pr_warn("virtio-mmio: cannot map %s=%s; skipped\n", CMDLINE_KEY, value);
+		pr_warn("virtio-mmio: cannot map %s; skipped\n", source);
 		return;
 	}
 	magic = *(volatile uint32_t *)(regs + MMIO_MAGIC);
 	version = *(volatile uint32_t *)(regs + MMIO_VERSION);
 	id = *(volatile uint32_t *)(regs + MMIO_DEVICE_ID);
 	if (magic != MMIO_MAGIC_VALUE) {
-		pr_warn("virtio-mmio: no device at %#lx (magic %#x); %s=%s skipped\n", addr, magic,
-			CMDLINE_KEY, value);
+		pr_warn("virtio-mmio: no device at %#lx (magic %#x); %s skipped\n", addr, magic, source);
 		return;
 	}
 	if (version != 1 && version != 2) {
@@ -391,6 +400,8 @@ static void mmio_add(const char *value, uint64_t size, uint64_t addr, uint32_t i
 	m->base = addr;
 	m->size = size;
 	m->irq = irq;
+	m->irq_level = level;
+	m->irq_low = active_low;
 	m->version = version;
 	list_push_back(&scanned, &m->link);
 	/* §4.2.3.1.1: device ID 0 is a placeholder slot without a device behind it. */
@@ -398,8 +409,8 @@ static void mmio_add(const char *value, uint64_t size, uint64_t addr, uint32_t i
 		return;
 
 	fmt_snprintf(m->dev.name, sizeof(m->dev.name), "virtio-mmio@%#lx", addr);
-	fmt_snprintf(m->desc, sizeof(m->desc), "%s (%u), mmio v%u, IRQ %u", virtio_id_name(id), id,
-		     version, irq);
+	fmt_snprintf(m->desc, sizeof(m->desc), "%s (%u), mmio v%u, IRQ %u%s", virtio_id_name(id), id,
+		     version, irq, acpi ? ", ACPI" : "");
 	m->dev.bus = BUS_VIRTIO_MMIO;
 	m->dev.desc = m->desc;
 	m->dev.bus_data = &m->vdev;
@@ -412,16 +423,31 @@ static void mmio_add(const char *value, uint64_t size, uint64_t addr, uint32_t i
 	device_add(&m->dev);
 }
 
+static void acpi_device(const struct plat_fw_device *d, void *arg)
+{
+	char source[24];
+
+	(void)arg;
+	fmt_snprintf(source, sizeof(source), "ACPI device %s", d->name);
+	if (d->size < MMIO_CONFIG || d->base == 0 || (d->base & 3) || d->base >= (1ull << 52)) {
+		pr_warn("virtio-mmio: %s has an unusable region %#lx+%#lx; skipped\n", source, d->base,
+			d->size);
+		return;
+	}
+	mmio_add(source, true, d->size, d->base, d->gsi, d->level, d->active_low);
+}
+
 void virtio_mmio_scan(const struct cmdline *cl)
 {
 	static const struct cmdline *done;
+	static bool fw_done;
+	char source[128];
 
-	/* Boot and a test may both scan the kernel command line: its messages once. */
-	if (cl == done)
-		return;
-	done = cl;
-	/* cmdline_get() gives only the last occurrence: every entry is a device. */
-	for (unsigned int i = 0; i < cl->nparams; i++) {
+	/*
+	 * Boot and a test may both scan: the messages once. cmdline_get()
+	 * gives only the last occurrence: every entry is a device.
+	 */
+	for (unsigned int i = 0; cl != done && i < cl->nparams; i++) {
 		const struct cmdline_param *p = &cl->params[i];
 		uint64_t size = 0, addr = 0;
 		uint32_t irq = 0;
@@ -435,6 +461,17 @@ void virtio_mmio_scan(const struct cmdline *cl)
 				p->value ? p->value : "", why);
 			continue;
 		}
-		mmio_add(p->value, size, addr, irq);
+		fmt_snprintf(source, sizeof(source), "%s=%s", CMDLINE_KEY, p->value);
+		mmio_add(source, false, size, addr, irq, true, false);
+	}
+	done = cl;
+	/*
+	 * With ACPI, QEMU lists virtio-mmio devices only in the DSDT, no
+	 * longer on the command line (QEMU commit f6f7e2d8, issue #1956).
+	 * After the command line, whose entries win; read once.
+	 */
+	if (!fw_done) {
+		fw_done = true;
+		plat_find_devices(ACPI_HID, acpi_device, NULL);
 	}
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* virtio network device (virtio 1.2 §5.1): the first queue pair as a netdev, with link status and checksum offload. */
+/* virtio network device (virtio 1.2 §5.1): up to VNET_MAX_PAIRS queue pairs as one netdev, link status, checksum offload. */
 #include <mote/errno.h>
 #include "arch/x86_64/cpu.h"
 #include "drivers/virtio/virtio.h"
@@ -9,6 +9,7 @@
 #include "kernel/random.h"
 #include "kernel/spinlock.h"
 #include "lib/string.h"
+#include "net/flow.h"
 #include "net/netdev.h"
 
 /* Feature bits (§5.1.3). */
@@ -52,7 +53,15 @@ struct virtio_net_hdr {
 #define VIRTIO_NET_OK			0
 #define VNET_CTRL_TIMEOUT_NS		((uint64_t)1000 * 1000000)
 
-#define VNET_RX_RING		128	/* receive buffers kept posted (each a 4 KiB page today) */
+/*
+ * Queue pairs used at most. One CPU gains nothing from more: they spread
+ * flows but cost receive buffers (VNET_RX_RING_MQ each) and interrupt
+ * vectors. NETDEV_MAX_QUEUES bounds it, and the control queue at index
+ * 2 * max_virtqueue_pairs must stay within VIRTIO_MAX_QUEUES.
+ */
+#define VNET_MAX_PAIRS		4
+#define VNET_RX_RING		128	/* receive buffers kept posted on one queue (each half a page) */
+#define VNET_RX_RING_MQ		64	/* ... on each of several queues */
 #define VNET_TX_RING		256
 #define VNET_CTRL_RING		4
 /* Frame bytes a netbuf holds after its headroom; the longest frame we can take in. */
@@ -61,20 +70,42 @@ struct virtio_net_hdr {
 #define ETH_VLAN_HLEN		18
 #define ETH_MIN_MTU		68	/* §5.1.4.1: the device's mtu is at least this */
 
-struct vnet {
-	struct netdev nd;
-	struct virtio_device *vdev;
-	struct virtqueue *rxq, *txq, *ctrlq;
-	struct spinlock rx_lock, tx_lock, ctrl_lock;
-	unsigned int hdr_len;
-	/* Legacy without ANY_LAYOUT: the header in a descriptor of its own (§5.1.6.6 legacy interface). */
-	bool split_hdr;
-	bool mrg_rxbuf;
-	unsigned int rx_posted;		/* receive buffers the device holds */
+/* One receive queue and what is only its own, under its lock. */
+struct vnet_rxq {
+	struct virtqueue *vq;
+	struct spinlock lock;
+	unsigned int index;		/* the pair's number, 0 for receiveq1 */
+	unsigned int posted;		/* receive buffers the device holds */
 	/* A frame in several buffers (MRG_RXBUF) whose later ones the device has not returned yet. */
 	struct netbuf *partial;
 	unsigned int partial_left;
 	bool partial_drop;
+};
+
+struct vnet_txq {
+	struct virtqueue *vq;
+	struct spinlock lock;
+	unsigned int index;
+};
+
+/*
+ * The counters in nd.stats are shared by all queues, each updating them
+ * under its own lock with interrupts off: on one CPU that serialises them.
+ */
+struct vnet {
+	struct netdev nd;
+	struct virtio_device *vdev;
+	struct vnet_rxq rx[VNET_MAX_PAIRS];
+	struct vnet_txq tx[VNET_MAX_PAIRS];
+	unsigned int nqueues;		/* pairs set up; nd.queues of them carry traffic */
+	unsigned int max_pairs;		/* the device's max_virtqueue_pairs (1 without MQ) */
+	unsigned int rx_next;		/* the queue rx_burst starts with: turns, so none starves */
+	struct virtqueue *ctrlq;
+	struct spinlock ctrl_lock;
+	unsigned int hdr_len;
+	/* Legacy without ANY_LAYOUT: the header in a descriptor of its own (§5.1.6.6 legacy interface). */
+	bool split_hdr;
+	bool mrg_rxbuf;
 	uint8_t *ctrl_buf;		/* kmalloc'd: the device reads and writes it */
 };
 
@@ -84,8 +115,8 @@ static inline uint8_t *vnet_hdr_ptr(const struct vnet *vn, struct netbuf *b)
 	return b->buf + b->off - vn->hdr_len;
 }
 
-/* With rx_lock held: gives b to the device as an empty receive buffer. */
-static int vnet_rx_post(struct vnet *vn, struct netbuf *b)
+/* With rq->lock held: gives b to the device as an empty receive buffer. */
+static int vnet_rx_post(struct vnet *vn, struct vnet_rxq *rq, struct netbuf *b)
 {
 	struct virtq_buf bufs[2];
 	unsigned int n;
@@ -107,23 +138,23 @@ static int vnet_rx_post(struct vnet *vn, struct netbuf *b)
 		bufs[0] = (struct virtq_buf){ vnet_hdr_ptr(vn, b), vn->hdr_len + VNET_FRAME_MAX };
 		n = 1;
 	}
-	r = virtq_add(vn->rxq, bufs, 0, n, b);
+	r = virtq_add(rq->vq, bufs, 0, n, b);
 	if (r == 0)
-		vn->rx_posted++;
+		rq->posted++;
 	return r;
 }
 
-/* With rx_lock held: tops the receive ring up with new buffers; true when any were added. */
-static bool vnet_rx_refill(struct vnet *vn)
+/* With rq->lock held: tops the receive ring up with new buffers; true when any were added. */
+static bool vnet_rx_refill(struct vnet *vn, struct vnet_rxq *rq)
 {
 	bool added = false;
 
-	while (vn->rx_posted < vn->rxq->size) {
+	while (rq->posted < rq->vq->size) {
 		struct netbuf *b = netbuf_alloc();
 
 		if (!b)
 			break;	/* tried again at the next rx_burst */
-		if (vnet_rx_post(vn, b)) {
+		if (vnet_rx_post(vn, rq, b)) {
 			netbuf_free(b);	/* ring full (a legacy split header takes two descriptors) */
 			break;
 		}
@@ -133,104 +164,144 @@ static bool vnet_rx_refill(struct vnet *vn)
 }
 
 /*
- * With rx_lock held: one used receive buffer of len bytes. Returns a whole
+ * With rq->lock held: one used receive buffer of len bytes. Returns a whole
  * frame for the caller, or NULL when b was reposted or holds part of one.
  * A frame over several buffers (MRG_RXBUF, §5.1.6.4) is copied into its
  * first netbuf when it fits there, else dropped and counted in rx_dropped:
  * with buffers of VNET_FRAME_MAX bytes only frames too long for a netbuf
  * span buffers at all.
  */
-static struct netbuf *vnet_rx_one(struct vnet *vn, struct netbuf *b, uint32_t len)
+static struct netbuf *vnet_rx_one(struct vnet *vn, struct vnet_rxq *rq, struct netbuf *b,
+				  uint32_t len)
 {
 	struct virtio_net_hdr hdr = { 0 };
 	uint16_t nbufs = 1;
 
-	if (vn->partial_left) {
-		struct netbuf *first = vn->partial;
+	if (rq->partial_left) {
+		struct netbuf *first = rq->partial;
 
 		/* Later buffers hold data only, from the start of what we posted. */
-		if (!vn->partial_drop && len <= (uint32_t)(VNET_FRAME_MAX - first->len)) {
+		if (!rq->partial_drop && len <= (uint32_t)(VNET_FRAME_MAX - first->len)) {
 			memcpy(first->buf + first->off + first->len, vnet_hdr_ptr(vn, b), len);
 			first->len = (uint16_t)(first->len + len);
 		} else {
-			vn->partial_drop = true;
+			rq->partial_drop = true;
 		}
-		vnet_rx_post(vn, b);
-		if (--vn->partial_left)
+		vnet_rx_post(vn, rq, b);
+		if (--rq->partial_left)
 			return NULL;
-		vn->partial = NULL;
-		if (vn->partial_drop) {
+		rq->partial = NULL;
+		if (rq->partial_drop) {
 			vn->nd.stats.rx_dropped++;
-			vnet_rx_post(vn, first);
+			vnet_rx_post(vn, rq, first);
 			return NULL;
 		}
 		return first;
 	}
 	if (len < vn->hdr_len + ETH_HLEN) {
 		vn->nd.stats.rx_errors++;
-		vnet_rx_post(vn, b);
+		vnet_rx_post(vn, rq, b);
 		return NULL;
 	}
 	memcpy(&hdr, vnet_hdr_ptr(vn, b), vn->hdr_len);
 	b->len = (uint16_t)(len - vn->hdr_len);
+	b->queue = (uint8_t)(rq - vn->rx);
 	if (hdr.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
 		/* We negotiated no GSO feature: a device that sends one anyway is wrong. */
 		vn->nd.stats.rx_errors++;
-		vnet_rx_post(vn, b);
+		vnet_rx_post(vn, rq, b);
 		return NULL;
 	}
-	if (hdr.flags & VIRTIO_NET_HDR_F_DATA_VALID)
-		b->csum_valid = true;
-	if (hdr.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-		/* §5.1.6.4: a partial checksum (GUEST_CSUM): the packet comes from this host and needs no check. */
-		b->csum_valid = true;
-		b->csum_needed = true;
-		b->csum_start = hdr.csum_start;
-		b->csum_offset = hdr.csum_offset;
+	/*
+	 * §5.1.6.4: with GUEST_CSUM, DATA_VALID says the device checked the
+	 * checksum; NEEDS_CSUM says it checked everything up to a checksum
+	 * that it replaced by the pseudo-header sum, to be completed from
+	 * csum_start like a transmitted one (§5.1.6.4.1). Other flag bits
+	 * are ignored (§5.1.6.4.2), and without GUEST_CSUM the device sets
+	 * none: nothing may be trusted then.
+	 */
+	if (vn->nd.features & NETDEV_F_RX_CSUM) {
+		if (hdr.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+			/* Both offsets from the frame's first byte; the 2-byte field must lie inside it. */
+			if ((uint32_t)hdr.csum_start + hdr.csum_offset + 2 > b->len) {
+				vn->nd.stats.rx_errors++;
+				vnet_rx_post(vn, rq, b);
+				return NULL;
+			}
+			b->csum_needed = true;
+			b->csum_start = hdr.csum_start;
+			b->csum_offset = hdr.csum_offset;
+			b->csum_valid = true;
+		} else if (hdr.flags & VIRTIO_NET_HDR_F_DATA_VALID) {
+			b->csum_valid = true;
+		}
 	}
 	if (vn->mrg_rxbuf)
 		nbufs = hdr.num_buffers;
 	if (nbufs == 0) {
 		vn->nd.stats.rx_errors++;	/* §5.1.6.4: the device sets at least 1 */
-		vnet_rx_post(vn, b);
+		vnet_rx_post(vn, rq, b);
 		return NULL;
 	}
 	if (nbufs > 1) {
-		vn->partial = b;
-		vn->partial_left = nbufs - 1u;
-		vn->partial_drop = false;
+		/* The offsets were checked against the first buffer only: a longer frame can only hold them too. */
+		rq->partial = b;
+		rq->partial_left = nbufs - 1u;
+		rq->partial_drop = false;
 		return NULL;
 	}
 	return b;
 }
 
-static unsigned int vnet_rx_burst(struct netdev *nd, struct netbuf **out, unsigned int n)
+/* Up to n whole frames from one receive queue into out; tops the queue up afterwards. */
+static unsigned int vnet_rxq_burst(struct vnet *vn, struct vnet_rxq *rq, struct netbuf **out,
+				   unsigned int n)
 {
-	struct vnet *vn = nd->priv;
+	struct netdev *nd = &vn->nd;
 	unsigned int got = 0;
-	uint64_t flags = spin_lock_irqsave(&vn->rx_lock);
+	uint64_t flags = spin_lock_irqsave(&rq->lock);
 	uint32_t len;
 	void *token;
 
-	while (got < n && (token = virtq_get(vn->rxq, &len))) {
+	while (got < n && (token = virtq_get(rq->vq, &len))) {
 		struct netbuf *b;
 
-		vn->rx_posted--;
-		b = vnet_rx_one(vn, token, len);
+		rq->posted--;
+		b = vnet_rx_one(vn, rq, token, len);
 		if (b) {
 			nd->stats.rx_packets++;
 			nd->stats.rx_bytes += b->len;
+			if (b->csum_valid)
+				nd->stats.rx_csum++;
+			nd->queue_stats[rq->index].rx_packets++;
 			out[got++] = b;
 		}
 	}
 	/* Reposted buffers and new ones alike need one notification. */
-	vnet_rx_refill(vn);
-	virtq_kick(vn->rxq);
-	spin_unlock_irqrestore(&vn->rx_lock, flags);
+	vnet_rx_refill(vn, rq);
+	virtq_kick(rq->vq);
+	spin_unlock_irqrestore(&rq->lock, flags);
 	return got;
 }
 
-/* Interrupt context: the receive queue has used buffers. The consumer, woken, collects them. */
+/*
+ * Every queue that was set up is read, also past nd.queues: should the
+ * pair count not have been accepted, the device still uses receiveq1
+ * only, and an idle queue costs one look at its used index.
+ */
+static unsigned int vnet_rx_burst(struct netdev *nd, struct netbuf **out, unsigned int n)
+{
+	struct vnet *vn = nd->priv;
+	unsigned int got = 0, first = READ_ONCE(vn->rx_next);
+
+	for (unsigned int k = 0; k < vn->nqueues && got < n; k++)
+		got += vnet_rxq_burst(vn, &vn->rx[(first + k) % vn->nqueues], out + got, n - got);
+	/* The next call starts one queue further on, so that a busy queue cannot starve the rest. */
+	WRITE_ONCE(vn->rx_next, (first + 1) % vn->nqueues);
+	return got;
+}
+
+/* Interrupt context: a receive queue has used buffers. The consumer, woken, collects them. */
 static void vnet_rx_callback(struct virtqueue *vq)
 {
 	struct vnet *vn = vq->priv;
@@ -243,80 +314,124 @@ static void vnet_rx_callback(struct virtqueue *vq)
 static void vnet_rx_interrupts(struct netdev *nd, bool on)
 {
 	struct vnet *vn = nd->priv;
-	uint64_t flags = spin_lock_irqsave(&vn->rx_lock);
 	bool pending = false;
 
-	if (on)
-		pending = !virtq_enable_cb(vn->rxq);
-	else
-		virtq_disable_cb(vn->rxq);
-	spin_unlock_irqrestore(&vn->rx_lock, flags);
+	for (unsigned int q = 0; q < vn->nqueues; q++) {
+		struct vnet_rxq *rq = &vn->rx[q];
+		uint64_t flags = spin_lock_irqsave(&rq->lock);
+
+		if (on)
+			pending |= !virtq_enable_cb(rq->vq);
+		else
+			virtq_disable_cb(rq->vq);
+		spin_unlock_irqrestore(&rq->lock, flags);
+	}
 	/* Frames that arrived while interrupts were off raise none now: say so once. */
 	if (pending)
-		vnet_rx_callback(vn->rxq);
+		vnet_rx_callback(vn->rx[0].vq);
 }
 
-/* With tx_lock held: frees what the device has sent. Transmit raises no interrupts; this runs instead. */
-static void vnet_tx_reclaim(struct vnet *vn)
+/* With tq->lock held: frees what the device has sent. Transmit raises no interrupts; this runs instead. */
+static void vnet_tx_reclaim(struct vnet_txq *tq)
 {
 	uint32_t len;
 	void *token;
 
-	while ((token = virtq_get(vn->txq, &len)))
+	while ((token = virtq_get(tq->vq, &len)))
 		netbuf_free(token);
 }
 
+/* With tq->lock held: queues b. 0, -ENOSPC (the ring is full: try again), or another -errno (b dropped). */
+static int vnet_tx_one(struct vnet *vn, struct vnet_txq *tq, struct netbuf *b)
+{
+	struct netdev *nd = &vn->nd;
+	struct virtio_net_hdr hdr = { 0 };	/* §5.1.6.2: num_buffers is 0 on transmit */
+	struct virtq_buf vb[2];
+	unsigned int nb;
+	int r;
+
+	if (b->off < vn->hdr_len || b->len < ETH_HLEN || b->len > nd->mtu + ETH_VLAN_HLEN ||
+	    b->off + b->len > NETBUF_SIZE)
+		return -EINVAL;
+	if (b->csum_needed) {
+		/*
+		 * §5.1.6.2: the device sums from csum_start (counted from the
+		 * frame's first byte) to the end and stores the result at
+		 * csum_start + csum_offset, which must lie inside the frame.
+		 */
+		if (!(nd->features & NETDEV_F_TX_CSUM) ||
+		    (uint32_t)b->csum_start + b->csum_offset + 2 > b->len)
+			return -EINVAL;
+		hdr.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		hdr.csum_start = b->csum_start;
+		hdr.csum_offset = b->csum_offset;
+	}
+	memcpy(vnet_hdr_ptr(vn, b), &hdr, vn->hdr_len);
+	if (vn->split_hdr) {
+		vb[0] = (struct virtq_buf){ vnet_hdr_ptr(vn, b), vn->hdr_len };
+		vb[1] = (struct virtq_buf){ b->buf + b->off, b->len };
+		nb = 2;
+	} else {
+		vb[0] = (struct virtq_buf){ vnet_hdr_ptr(vn, b), vn->hdr_len + b->len };
+		nb = 1;
+	}
+	r = virtq_add(tq->vq, vb, nb, 0, b);
+	if (r)
+		return r;
+	nd->stats.tx_packets++;
+	nd->stats.tx_bytes += b->len;
+	if (b->csum_needed)
+		nd->stats.tx_csum++;
+	nd->queue_stats[tq->index].tx_packets++;
+	return 0;
+}
+
+/*
+ * Each frame goes to the transmit queue of its flow (net/flow.h), so one
+ * flow's frames stay in order. A queue's lock is held across a run of
+ * frames for it; a full ring ends the burst there, keeping the order of
+ * what the caller will offer again.
+ */
 static unsigned int vnet_tx_burst(struct netdev *nd, struct netbuf **bufs, unsigned int n)
 {
 	struct vnet *vn = nd->priv;
-	uint64_t flags = spin_lock_irqsave(&vn->tx_lock);
+	struct vnet_txq *tq = NULL;
 	unsigned int i, added = 0;
+	uint64_t flags = 0;
 
-	vnet_tx_reclaim(vn);
 	for (i = 0; i < n; i++) {
 		struct netbuf *b = bufs[i];
-		struct virtio_net_hdr hdr = { 0 };	/* §5.1.6.2: num_buffers is 0 on transmit */
-		struct virtq_buf vb[2];
-		unsigned int nb;
+		unsigned int q = 0;
 		int r;
 
-		if (b->off < vn->hdr_len || b->len < ETH_HLEN || b->len > nd->mtu + ETH_VLAN_HLEN ||
-		    b->off + b->len > NETBUF_SIZE ||
-		    (b->csum_needed && !(nd->features & NETDEV_F_TX_CSUM))) {
-			nd->stats.tx_errors++;
-			netbuf_free(b);
-			continue;	/* taken, and dropped: retrying would not help */
+		if (nd->queues > 1 && b->len >= ETH_HLEN && b->off + b->len <= NETBUF_SIZE)
+			q = net_flow_queue(net_flow_hash(b->buf + b->off, b->len), nd->queues);
+		if (tq != &vn->tx[q]) {
+			if (tq) {
+				if (added)
+					virtq_kick(tq->vq);
+				spin_unlock_irqrestore(&tq->lock, flags);
+			}
+			tq = &vn->tx[q];
+			flags = spin_lock_irqsave(&tq->lock);
+			vnet_tx_reclaim(tq);
+			added = 0;
 		}
-		if (b->csum_needed) {
-			/* §5.1.6.2: the device sums from csum_start and stores at csum_start + csum_offset. */
-			hdr.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-			hdr.csum_start = b->csum_start;
-			hdr.csum_offset = b->csum_offset;
-		}
-		memcpy(vnet_hdr_ptr(vn, b), &hdr, vn->hdr_len);
-		if (vn->split_hdr) {
-			vb[0] = (struct virtq_buf){ vnet_hdr_ptr(vn, b), vn->hdr_len };
-			vb[1] = (struct virtq_buf){ b->buf + b->off, b->len };
-			nb = 2;
-		} else {
-			vb[0] = (struct virtq_buf){ vnet_hdr_ptr(vn, b), vn->hdr_len + b->len };
-			nb = 1;
-		}
-		r = virtq_add(vn->txq, vb, nb, 0, b);
+		r = vnet_tx_one(vn, tq, b);
 		if (r == -ENOSPC)
 			break;
 		if (r) {
 			nd->stats.tx_errors++;
 			netbuf_free(b);
-			continue;
+			continue;	/* taken, and dropped: retrying would not help */
 		}
-		nd->stats.tx_packets++;
-		nd->stats.tx_bytes += b->len;
 		added++;
 	}
-	if (added)
-		virtq_kick(vn->txq);
-	spin_unlock_irqrestore(&vn->tx_lock, flags);
+	if (tq) {
+		if (added)
+			virtq_kick(tq->vq);
+		spin_unlock_irqrestore(&tq->lock, flags);
+	}
 	return i;
 }
 
@@ -338,7 +453,8 @@ static void vnet_config_changed(struct virtio_device *vdev)
 		return;
 	up = vnet_link_up(vdev);
 	if (up != vn->nd.link_up)
-		pr_info("%s: link %s\n", vn->nd.name, up ? "up" : "down");
+		pr_info("%s: link %s\n", vn->nd.name[0] ? vn->nd.name : virtio_name(vdev),
+			up ? "up" : "down");
 	vn->nd.link_up = up;
 }
 
@@ -381,18 +497,60 @@ static void vnet_free(struct vnet *vn)
 	kfree(vn);
 }
 
+/* The device's max_virtqueue_pairs (§5.1.4), or 1 when it does not offer several. */
+static unsigned int vnet_max_pairs(struct virtio_device *vdev)
+{
+	unsigned int pairs;
+
+	if (!virtio_has_feature(vdev, VIRTIO_NET_F_MQ | VIRTIO_NET_F_CTRL_VQ))
+		return 1;
+	pairs = virtio_config_read16(vdev, CFG_MAX_PAIRS);
+	/* §5.1.4.1: between 1 and 0x8000. */
+	if (pairs < 1 || pairs > 0x8000) {
+		pr_warn("%s: max_virtqueue_pairs %u out of range; using 1\n", virtio_name(vdev), pairs);
+		return 1;
+	}
+	return pairs;
+}
+
+/* Sets up pair q (both queues, receive buffers posted) before DRIVER_OK: 0 or -errno. */
+static int vnet_setup_pair(struct vnet *vn, unsigned int q, unsigned int rx_ring)
+{
+	struct vnet_rxq *rq = &vn->rx[q];
+	struct vnet_txq *tq = &vn->tx[q];
+	int r = -ENOMEM;
+
+	spin_init(&rq->lock);
+	spin_init(&tq->lock);
+	rq->index = tq->index = q;
+	/* §5.1.2: receiveqN is queue 2(N-1), transmitqN queue 2(N-1)+1. */
+	rq->vq = virtio_setup_vq(vn->vdev, 2 * q, rx_ring, vnet_rx_callback, vn, &r);
+	if (!rq->vq)
+		return r;
+	tq->vq = virtio_setup_vq(vn->vdev, 2 * q + 1, VNET_TX_RING, NULL, vn, &r);
+	if (!tq->vq)
+		return r;
+	/* Both start quiet: transmit is reclaimed in tx_burst, receive waits for netdev_set_rx_notify. */
+	virtq_disable_cb(tq->vq);
+	virtq_disable_cb(rq->vq);
+	/* §5.1.5: fill the receive queue; §3.1.1: no notification before DRIVER_OK. */
+	vnet_rx_refill(vn, rq);
+	if (rq->posted == 0)
+		return -ENOMEM;
+	vn->nqueues = q + 1;
+	return 0;
+}
+
 static int vnet_probe(struct virtio_device *vdev)
 {
 	struct vnet *vn = kcalloc(1, sizeof(*vn));
-	unsigned int pairs = 1;
+	unsigned int want, ctrl_index, rx_ring;
 	uint16_t dev_mtu = 0;
 	int r = -ENOMEM;
 
 	if (!vn)
 		return -ENOMEM;
 	vn->vdev = vdev;
-	spin_init(&vn->rx_lock);
-	spin_init(&vn->tx_lock);
 	spin_init(&vn->ctrl_lock);
 	vn->mrg_rxbuf = virtio_has_feature(vdev, VIRTIO_NET_F_MRG_RXBUF);
 	vn->hdr_len = virtio_has_feature(vdev, VIRTIO_F_VERSION_1) || vn->mrg_rxbuf ?
@@ -422,90 +580,93 @@ static int vnet_probe(struct virtio_device *vdev)
 			pr_warn("%s: device MTU %u; longer frames than %u bytes are dropped\n",
 				virtio_name(vdev), dev_mtu, VNET_FRAME_MAX);
 	}
-	if (virtio_has_feature(vdev, VIRTIO_NET_F_MQ | VIRTIO_NET_F_CTRL_VQ)) {
-		pairs = virtio_config_read16(vdev, CFG_MAX_PAIRS);
-		/* §5.1.4.1: between 1 and 0x8000. */
-		if (pairs < 1 || pairs > 0x8000) {
-			pr_warn("%s: max_virtqueue_pairs %u out of range; using 1\n", virtio_name(vdev),
-				pairs);
-			pairs = 1;
-		}
-	}
-
-	/* §5.1.2: receiveq1 is queue 0, transmitq1 queue 1; the control queue comes after every pair. */
-	vn->rxq = virtio_setup_vq(vdev, 0, VNET_RX_RING, vnet_rx_callback, vn, &r);
-	if (!vn->rxq)
-		goto fail;
-	vn->txq = virtio_setup_vq(vdev, 1, VNET_TX_RING, NULL, vn, &r);
-	if (!vn->txq)
-		goto fail;
-	if (virtio_has_feature(vdev, VIRTIO_NET_F_CTRL_VQ)) {
-		if (2 * pairs < VIRTIO_MAX_QUEUES) {
-			vn->ctrl_buf = kmalloc(64);
-			if (!vn->ctrl_buf) {
-				r = -ENOMEM;
-				goto fail;
-			}
-			vn->ctrlq = virtio_setup_vq(vdev, 2 * pairs, VNET_CTRL_RING, NULL, vn, &r);
-			if (!vn->ctrlq)
-				goto fail;
-		} else {
-			pr_info("%s: control queue %u beyond the %u queues kept; not used\n",
-				virtio_name(vdev), 2 * pairs, VIRTIO_MAX_QUEUES);
-		}
-	}
-	/* Both start quiet: transmit is reclaimed in tx_burst, receive waits for netdev_set_rx_notify. */
-	virtq_disable_cb(vn->txq);
-	virtq_disable_cb(vn->rxq);
-	/* §5.1.5: fill the receive queue; §3.1.1: no notification before DRIVER_OK. */
-	vnet_rx_refill(vn);
-	if (vn->rx_posted == 0) {
-		r = -ENOMEM;
-		goto fail;
-	}
-
-	vn->nd.tx_headroom = (uint16_t)vn->hdr_len;
+	/* Offloads before any frame moves: vnet_rx_one reads them. */
 	if (virtio_has_feature(vdev, VIRTIO_NET_F_CSUM))
 		vn->nd.features |= NETDEV_F_TX_CSUM;
 	if (virtio_has_feature(vdev, VIRTIO_NET_F_GUEST_CSUM))
 		vn->nd.features |= NETDEV_F_RX_CSUM;
+
+	vn->max_pairs = vnet_max_pairs(vdev);
+	want = MIN(vn->max_pairs, (unsigned int)VNET_MAX_PAIRS);
+	/* §5.1.2: the control queue comes after every pair the device has, used or not. */
+	ctrl_index = 2 * vn->max_pairs;
+	if (virtio_has_feature(vdev, VIRTIO_NET_F_CTRL_VQ) && ctrl_index >= VIRTIO_MAX_QUEUES) {
+		pr_info("%s: control queue %u beyond the %u queues kept; not used, one queue pair\n",
+			virtio_name(vdev), ctrl_index, VIRTIO_MAX_QUEUES);
+		want = 1;
+	}
+	rx_ring = want > 1 ? VNET_RX_RING_MQ : VNET_RX_RING;
+	for (unsigned int q = 0; q < want; q++) {
+		r = vnet_setup_pair(vn, q, rx_ring);
+		if (r && q == 0)
+			goto fail;
+		if (r) {
+			/* Fewer pairs still work: the device steers only to the ones we name. */
+			pr_warn("%s: queue pair %u cannot be set up (%d); using %u\n", virtio_name(vdev),
+				q + 1, r, q);
+			break;
+		}
+	}
+	if (virtio_has_feature(vdev, VIRTIO_NET_F_CTRL_VQ) && ctrl_index < VIRTIO_MAX_QUEUES) {
+		vn->ctrl_buf = kmalloc(64);
+		if (!vn->ctrl_buf) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		vn->ctrlq = virtio_setup_vq(vdev, ctrl_index, VNET_CTRL_RING, NULL, vn, &r);
+		if (!vn->ctrlq)
+			goto fail;
+	}
+
+	vn->nd.tx_headroom = (uint16_t)vn->hdr_len;
 	vn->nd.tx_burst = vnet_tx_burst;
 	vn->nd.rx_burst = vnet_rx_burst;
 	vn->nd.rx_interrupts = vnet_rx_interrupts;
 	vn->nd.priv = vn;
 	vn->nd.link_up = vnet_link_up(vdev);
+	/* Until the device takes the pair count, only the first pair may carry frames (§5.1.6.5.6.1). */
+	vn->nd.queues = 1;
 	vdev->priv = vn;
 	vdev->config_changed = vnet_config_changed;
-	netdev_register(&vn->nd);
 
 	virtio_device_ready(vdev);
-	virtq_kick(vn->rxq);
+	for (unsigned int q = 0; q < vn->nqueues; q++)
+		virtq_kick(vn->rx[q].vq);
 	if (vn->ctrlq && virtio_has_feature(vdev, VIRTIO_NET_F_MQ)) {
 		/*
-		 * §5.1.6.5.5: one pair is the default after reset; saying so
-		 * checks the control path. More pairs would need queues per CPU.
+		 * §5.1.6.5.6: VQ_PAIRS_SET turns on automatic receive steering
+		 * (replies on the receive queue of the pair their flow was sent
+		 * from). Said even for one pair, the default after reset: that
+		 * checks the control path.
 		 */
-		uint16_t one = 1;
+		uint16_t pairs = (uint16_t)vn->nqueues;
 
-		r = vnet_ctrl(vn, VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, &one, sizeof(one));
+		r = vnet_ctrl(vn, VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, &pairs,
+			      sizeof(pairs));
 		if (r)
-			pr_warn("%s: VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET failed (%d)\n", vn->nd.name, r);
+			pr_warn("%s: VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET failed (%d); one queue pair\n",
+				virtio_name(vdev), r);
+		else
+			vn->nd.queues = pairs;
 	}
+	netdev_register(&vn->nd);
 	pr_info("%s: %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, MTU %u, link %s, %u of %u queue pairs%s%s%s\n",
 		vn->nd.name, virtio_name(vdev), vn->nd.mac[0], vn->nd.mac[1], vn->nd.mac[2],
 		vn->nd.mac[3], vn->nd.mac[4], vn->nd.mac[5], vn->nd.mtu,
-		vn->nd.link_up ? "up" : "down", 1u, pairs,
+		vn->nd.link_up ? "up" : "down", vn->nd.queues, vn->max_pairs,
 		vn->mrg_rxbuf ? ", mergeable rx buffers" : "",
 		(vn->nd.features & NETDEV_F_TX_CSUM) ? ", tx checksum" : "",
 		(vn->nd.features & NETDEV_F_RX_CSUM) ? ", rx checksum" : "");
 	return 0;
 fail:
 	/* Before DRIVER_OK the device has not touched the buffers: take them back, then reset. */
-	if (vn->rxq) {
-		struct netbuf *b;
+	if (vn->rx[0].vq) {
+		for (unsigned int q = 0; q < VNET_MAX_PAIRS; q++) {
+			struct netbuf *b;
 
-		while ((b = virtq_detach_unused(vn->rxq)))
-			netbuf_free(b);
+			while (vn->rx[q].vq && (b = virtq_detach_unused(vn->rx[q].vq)))
+				netbuf_free(b);
+		}
 		virtio_device_fail(vdev, "virtio-net setup failed");
 	}
 	vdev->priv = NULL;

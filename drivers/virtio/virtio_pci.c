@@ -193,6 +193,12 @@ static unsigned int vp_queue_max_size(struct virtio_device *vdev, unsigned int i
 {
 	struct virtio_pci_device *vp = to_vp(vdev);
 
+	/*
+	 * Read again, not at attach: QEMU's virtio-net (7.2) adds the queues
+	 * of its further pairs, and moves its control queue behind them, only
+	 * once VIRTIO_NET_F_MQ has been negotiated.
+	 */
+	vp->num_queues = c_rd16(vp, COMMON_NUMQ);
 	if (index >= vp->num_queues)
 		return 0;
 	c_wr16(vp, COMMON_Q_SELECT, (uint16_t)index);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Split virtqueues (virtio 1.2 §2.7): adding buffer chains, notifying, collecting used buffers. */
+/* Virtqueues, split (virtio 1.2 §2.7) and packed (§2.8): adding buffer chains, notifying, collecting used buffers. */
 #ifndef DRIVERS_VIRTIO_VIRTQUEUE_H
 #define DRIVERS_VIRTIO_VIRTQUEUE_H
 
@@ -14,7 +14,15 @@
 #define VIRTQ_AVAIL_F_NO_INTERRUPT 1
 #define VIRTQ_USED_F_NO_NOTIFY	1
 
-/* The largest queue the core makes unless a driver asks for more (and the split ring's limit, §2.7). */
+/* Packed ring layouts (virtio 1.2 §2.8.1, §2.8.10, §2.8.13, §2.8.14). */
+#define VIRTQ_DESC_F_AVAIL	(1 << 7)
+#define VIRTQ_DESC_F_USED	(1 << 15)
+#define RING_EVENT_FLAGS_ENABLE	0
+#define RING_EVENT_FLAGS_DISABLE 1
+#define RING_EVENT_FLAGS_DESC	2	/* only with VIRTIO_F_EVENT_IDX */
+#define RING_EVENT_WRAP		(1 << 15)	/* in off_wrap, above the 15-bit offset */
+
+/* The largest queue the core makes unless a driver asks for more (and both rings' limit, §2.7, §2.8). */
 #define VIRTQ_DEFAULT_SIZE	256
 #define VIRTQ_MAX_SIZE		32768
 /* Legacy interfaces put the used ring on the next 4096-byte boundary (virtio 1.2 §2.7.2). */
@@ -44,18 +52,35 @@ struct virtq_used {
 	struct virtq_used_elem ring[];	/* then avail_event */
 };
 
+struct virtq_packed_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t id;
+	uint16_t flags;
+};
+
+struct virtq_event_suppress {
+	union {
+		struct {
+			uint16_t off_wrap;
+			uint16_t flags;
+		};
+		uint32_t both;		/* one read cannot mix two of the device's updates */
+	};
+};
+
 /* One element of a chain: kernel memory, physically contiguous (kmalloc, page_alloc, the kernel image). */
 struct virtq_buf {
 	void *addr;
 	uint32_t len;
 };
 
-/* Per chain head: what the driver gave us, so that virtq_get can check and undo it. */
+/* Per chain (split: by head descriptor; packed: by buffer ID): what virtq_get checks and undoes. */
 struct virtq_slot {
 	void *token;			/* NULL: not in flight */
-	struct virtq_desc *indirect;	/* the kmalloc'd table, or NULL */
+	void *indirect;			/* the kmalloc'd table, or NULL */
 	uint32_t in_len;		/* device-writable bytes: the most `len` may say */
-	uint16_t ndesc;			/* descriptors it holds in the ring's table */
+	uint16_t ndesc;			/* descriptors it holds in the ring */
 };
 
 /*
@@ -70,25 +95,37 @@ struct virtqueue {
 	virtq_callback_fn callback;
 	void *priv;			/* the driver's */
 
+	/* Split ring (NULL when packed) */
 	struct virtq_desc *desc;
 	struct virtq_avail *avail;
 	struct virtq_used *used;
 	volatile uint16_t *used_event;	/* at the end of the available ring */
 	volatile uint16_t *avail_event;	/* at the end of the used ring */
+
+	/* Packed ring (VIRTIO_F_RING_PACKED; NULL when split) */
+	struct virtq_packed_desc *pdesc;
+	volatile struct virtq_event_suppress *driver_event;	/* ours: when the device interrupts */
+	volatile struct virtq_event_suppress *device_event;	/* the device's: when we notify */
+	uint16_t next_avail, next_used;	/* ring positions of the next chain we add, and look for used */
+	bool avail_wrap, used_wrap;	/* the driver's and the device's ring wrap counters (§2.8.1) */
+	uint16_t added;			/* descriptors made available since the last virtq_kick */
+
+	/* Both: the transport's addresses are the descriptor, driver and device areas (§2.6) */
 	paddr_t ring_pa;		/* page_alloc_pages() run holding all three */
 	size_t ring_pages;
 	paddr_t desc_pa, avail_pa, used_pa;
 
+	bool packed;
 	bool event_idx, indirect;	/* negotiated VIRTIO_F_EVENT_IDX, VIRTIO_F_INDIRECT_DESC */
 	bool cb_disabled;
 	bool broken;			/* the device misbehaved: no more adds or gets */
 	bool warned_len;
-	uint16_t num_free;
-	uint16_t free_head;
-	uint16_t avail_idx;		/* our copy of avail->idx */
-	uint16_t kicked_idx;		/* avail->idx at the last virtq_kick */
-	uint16_t last_used;		/* next used entry to look at */
-	uint16_t *next;			/* private chain links: the device cannot corrupt our free list */
+	uint16_t num_free;		/* free descriptors in the ring */
+	uint16_t free_head;		/* split: first free descriptor; packed: first free buffer ID */
+	uint16_t avail_idx;		/* split: our copy of avail->idx */
+	uint16_t kicked_idx;		/* split: avail->idx at the last virtq_kick */
+	uint16_t last_used;		/* split: next used entry to look at */
+	uint16_t *next;			/* private links (split: chains, packed: free IDs): the device cannot corrupt them */
 	struct virtq_slot *slots;
 
 	/* The transport's */
@@ -96,7 +133,11 @@ struct virtqueue {
 	uint16_t msix_vector;
 };
 
-/* Rings for size entries (a power of two), zeroed; the legacy layout, which also fits modern devices. */
+/*
+ * Rings for size entries (a power of two), zeroed: packed when
+ * VIRTIO_F_RING_PACKED was negotiated, else split in the legacy layout,
+ * which also fits modern devices.
+ */
 struct virtqueue *virtq_create(struct virtio_device *vdev, unsigned int index, unsigned int size);
 /* Frees the rings and any indirect tables; the device must no longer use them (reset first). */
 void virtq_destroy(struct virtqueue *vq);
@@ -111,7 +152,7 @@ void virtq_destroy(struct virtqueue *vq);
  */
 int virtq_add(struct virtqueue *vq, const struct virtq_buf *bufs, unsigned int nout,
 	      unsigned int nin, void *token);
-/* Notifies the device of what was added, unless it asked not to be (virtio 1.2 §2.7.10). */
+/* Notifies the device of what was added, unless it asked not to be (virtio 1.2 §2.7.10, §2.8.10). */
 void virtq_kick(struct virtqueue *vq);
 /*
  * The next used chain's token and the bytes the device wrote into it, or

@@ -192,6 +192,12 @@ static const uint8_t *table_map(bootinfo_phys_fn phys, void *ctx, paddr_t addr,
 	return t;
 }
 
+const uint8_t *acpi_table_map(bootinfo_phys_fn phys, void *ctx, paddr_t addr, const char *sig,
+			      uint32_t *len, const char **err)
+{
+	return table_map(phys, ctx, addr, sig, len, err);
+}
+
 /* Error text for a table: "ACPI <what>: <problem>", kept in the caller's buffer. */
 static const char *table_error(struct acpi_info *ai, const char *what, const char *problem)
 {

@@ -121,6 +121,13 @@ int acpi_find_table(struct acpi_info *ai, bootinfo_phys_fn phys, void *ctx,
 		    const char *sig, paddr_t *addr, uint32_t *len, const char **err);
 
 /*
+ * Maps the table at addr after checking its header, length and checksum,
+ * and its signature when sig is not NULL: the table, or NULL with *err.
+ */
+const uint8_t *acpi_table_map(bootinfo_phys_fn phys, void *ctx, paddr_t addr, const char *sig,
+			      uint32_t *len, const char **err);
+
+/*
  * Read everything above. Missing optional tables clear their has_* flag;
  * corrupt tables are errors (-EINVAL, or -ENOENT with no RSDP at all) and
  * *err names what was wrong.

@@ -4,6 +4,7 @@
 #include "arch/x86_64/lapic.h"
 #include "kernel/log.h"
 #include "kernel/mem.h"
+#include "plat/pc/aml.h"
 #include "plat/pc/mptable.h"
 #include "plat/pc/pc.h"
 #include "plat/plat.h"
@@ -143,6 +144,48 @@ const char *plat_name(void)
 	if (pc.mptable)
 		return "pc (MP table)";
 	return "pc (no firmware tables)";
+}
+
+struct find_ctx {
+	void (*fn)(const struct plat_fw_device *dev, void *arg);
+	void *arg;
+};
+
+static void dsdt_device(const struct aml_device *d, void *arg)
+{
+	struct find_ctx *c = arg;
+	struct plat_fw_device fd = { .base = d->base, .size = d->size, .gsi = d->gsi,
+				     .level = d->level, .active_low = d->active_low };
+
+	if (d->skipped) {
+		pr_warn("ACPI DSDT: %s%s at offset %#x skipped: %s\n", d->name[0] ? "device " : "object",
+			d->name, d->offset, d->skipped);
+		return;
+	}
+	__builtin_memcpy(fd.name, d->name, sizeof(fd.name));
+	c->fn(&fd, c->arg);
+}
+
+void plat_find_devices(const char *hid, void (*fn)(const struct plat_fw_device *dev, void *arg),
+		       void *arg)
+{
+	struct find_ctx c = { fn, arg };
+	const uint8_t *t;
+	const char *err;
+	unsigned int cut;
+	uint32_t len;
+
+	/* microvm with acpi=off and Firecracker have no ACPI: nothing to read. */
+	if (!pc.acpi || !pc.acpi_info.dsdt)
+		return;
+	t = acpi_table_map(mem_phys_access, NULL, pc.acpi_info.dsdt, "DSDT", &len, &err);
+	if (!t) {
+		pr_warn("ACPI DSDT: %s; no devices taken from it\n", err);
+		return;
+	}
+	cut = aml_find_devices(t, len, hid, dsdt_device, &c);
+	if (cut)
+		pr_debug("ACPI DSDT: %u scopes read only in part (terms this reader does not know)\n", cut);
 }
 
 bool plat_refclock(struct plat_refclock *out)

@@ -39,11 +39,13 @@ verdict() {
 
 # boot NAME IMAGE KTEST REGEX PLAT DEVICE [RUNNER ARGS...]: boots the test kernel with IMAGE as the
 # only disk; sets WHY to why the run failed (empty: exit 0, REGEX on the console, no failed check).
+# Environment: KARGS more kernel parameters; LOG_WANT a regex the console must also show (the ring
+# or transport the run is about), LOG_FORBID one it must not.
 boot() {
 	local name=$1 img=$2 test=$3 regex=$4 plat=$5 device=$6 log rc
 	shift 6
 	log=$logs/$name.log
-	"$root/tools/mote-run" --plat "$plat" --mem 128M --timeout 60 --append "ktest=$test" \
+	"$root/tools/mote-run" --plat "$plat" --mem 128M --timeout 60 --append "ktest=$test${KARGS:+ $KARGS}" \
 		--qemu-arg -drive --qemu-arg "file=$img,if=none,id=d0,format=raw,cache=writeback${DRIVE_EXTRA:-}" \
 		--qemu-arg -device --qemu-arg "$device,drive=d0" "$@" "$kernel" >"$log" 2>&1
 	rc=$?
@@ -54,6 +56,10 @@ boot() {
 		WHY="a check failed"
 	elif ! tr -d '\r' <"$log" | grep -Eq "$regex"; then
 		WHY="no /$regex/ on the console"
+	elif [[ -n ${LOG_WANT:-} ]] && ! tr -d '\r' <"$log" | grep -Eq "$LOG_WANT"; then
+		WHY="no /$LOG_WANT/ on the console"
+	elif [[ -n ${LOG_FORBID:-} ]] && tr -d '\r' <"$log" | grep -Eq "$LOG_FORBID"; then
+		WHY="/$LOG_FORBID/ on the console"
 	fi
 }
 
@@ -105,6 +111,28 @@ readback blk.readback.q35 q35 virtio-blk-pci,disable-legacy=on
 readback blk.readback.microvm microvm virtio-blk-device
 # A read-only disk: VIRTIO_BLK_F_RO negotiated (the driver says so), reads still work.
 DRIVE_EXTRA=,readonly=on readback blk.readback.microvm.ro microvm virtio-blk-device
+
+# Packed virtqueues (VIRTIO_F_RING_PACKED), checked on the driver's device line.
+packed=': virtio-blk, .* packed ring, features'
+mmio_v2=(--qemu-arg -global --qemu-arg virtio-mmio.force-legacy=false)
+LOG_WANT=$packed pattern blk.pattern.q35.packed q35 virtio-blk-pci,disable-legacy=on,packed=on
+LOG_WANT=$packed readback blk.readback.q35.packed q35 virtio-blk-pci,disable-legacy=on,packed=on
+LOG_WANT=$packed pattern blk.pattern.microvm.packed microvm virtio-blk-device,packed=on "${mmio_v2[@]}"
+LOG_WANT=$packed readback blk.readback.microvm.packed microvm virtio-blk-device,packed=on "${mmio_v2[@]}"
+# A 4-entry ring without indirect descriptors: chains of three and more wrap around the ring's end.
+LOG_WANT=$packed pattern blk.pattern.q35.packed.small_ring q35 \
+	virtio-blk-pci,disable-legacy=on,packed=on,queue-size=4,indirect_desc=off
+# No EVENT_IDX: the packed ring's plain enable/disable event flags.
+LOG_WANT=$packed pattern blk.pattern.microvm.packed.no_event_idx microvm \
+	virtio-blk-device,packed=on,event_idx=off "${mmio_v2[@]}"
+# virtio.packed=0 refuses the ring the device offers: split, and the data is still right.
+KARGS=virtio.packed=0 LOG_WANT=': virtio-blk, virtio-pci, [^,]*, features' LOG_FORBID='packed ring' \
+	pattern blk.pattern.q35.packed_refused q35 virtio-blk-pci,disable-legacy=on,packed=on
+
+# QEMU microvm with ACPI lists its virtio-mmio devices only in the DSDT.
+LOG_WANT=', ACPI, virtio_blk$' pattern blk.pattern.microvm_acpi microvm-acpi virtio-blk-device
+LOG_WANT=', ACPI, virtio_blk$' readback blk.readback.microvm_acpi.modern microvm-acpi virtio-blk-device \
+	"${mmio_v2[@]}"
 
 echo "$pass passed, $fail failed"
 ((fail == 0))

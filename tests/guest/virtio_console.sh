@@ -14,6 +14,7 @@ marker='ktest: virtio_console marker 5e1f-c0de'
 
 # check NAME FILE CHARDEV EXTRA-APPEND RUNNER-ARGS...: the guest suite passes on the UART and
 # FILE (the device's host side) holds the marker, all 64 numbered lines and the guest's verdict.
+# LOG_WANT (environment): a regex the UART must also show, e.g. the ring the device got.
 check() {
 	local name=$1 file=$2 chardev=$3 append=$4 out rc lines why=
 	shift 4
@@ -31,6 +32,8 @@ check() {
 		why="$lines of 64 numbered lines in the device's output"
 	elif ! tr -d '\r' <"$file" | grep -qx 'ktest: virtio_console: ok'; then
 		why="no verdict line in the device's output"
+	elif [[ -n ${LOG_WANT:-} ]] && ! grep -Eq "$LOG_WANT" <<<"$out"; then
+		why="no /$LOG_WANT/ on the console"
 	fi
 	if [[ -z $why ]]; then
 		echo "PASS $name"
@@ -53,6 +56,13 @@ check virtio_console.mmio.modern.input "$tmp/in.out" "pipe,id=vc0,path=$tmp/in" 
 	"virtio_console.expect=typed-on-host" --plat microvm \
 	--qemu-arg -global --qemu-arg virtio-mmio.force-legacy=false \
 	--qemu-arg -device --qemu-arg virtio-serial-device
+# Packed virtqueues (VIRTIO_F_RING_PACKED) for all of the device's queues, both directions.
+printf 'typed-on-host\n' >"$tmp/pk.in"
+: >"$tmp/pk.out"
+LOG_WANT=': virtio-console, virtio-pci, .* packed ring, features' \
+	check virtio_console.q35.packed.input "$tmp/pk.out" "pipe,id=vc0,path=$tmp/pk" \
+	"virtio_console.expect=typed-on-host" --plat q35 \
+	--qemu-arg -device --qemu-arg virtio-serial-pci,disable-legacy=on,packed=on
 
 echo "$pass passed, $fail failed"
 ((fail == 0))
