@@ -3,7 +3,9 @@
 #include <mote/compiler.h>
 #include <mote/errno.h>
 #include "abi/exec.h"
+#include "abi/fdtable.h"
 #include "abi/process.h"
+#include "abi/syscall.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/syscall.h"
@@ -20,7 +22,9 @@
 /* The application's name; its ELF file is section .app (apps/app_image.S), see mem_app_image(). */
 extern const char app_image_name[];
 
+/* Zero until process_start: a static initialiser would move its 2 KiB of signal actions into the image. */
 struct process proc;
+static struct app_thread main_thread;
 
 #define STACK_TOP	(USER_TOP - PAGE_SIZE)		/* one unmapped page at the very top */
 #define STACK_MAPPED	(8 * 1024)			/* filled at start: arguments, environment, auxv */
@@ -76,6 +80,54 @@ static bool app_page_fault(uint64_t addr, uint64_t error)
 	return vm_fault(addr, error, &fault_why) == 0;
 }
 
+/* The process before its first instruction: one thread, whose tid is the pid (1). */
+static void process_init(void)
+{
+	mutex_init(&proc.lock);
+	list_init(&proc.threads);
+	main_thread.thread = thread_current();
+	main_thread.tid = proc.last_tid = 1;
+	list_push_back(&proc.threads, &main_thread.link);
+	proc.nthreads = 1;
+	thread_current()->app = &main_thread;
+}
+
+void process_lock(void)
+{
+	mutex_lock(&proc.lock);
+}
+
+void process_unlock(void)
+{
+	mutex_unlock(&proc.lock);
+}
+
+struct app_thread *process_find_thread(long tid)
+{
+	struct list_node *pos, *tmp;
+
+	list_for_each_safe(pos, tmp, &proc.threads) {
+		struct app_thread *at = list_entry(pos, struct app_thread, link);
+
+		if (at->tid == tid)
+			return at;
+	}
+	return NULL;
+}
+
+uint64_t process_cpu_ticks(void)
+{
+	struct list_node *pos, *tmp;
+	uint64_t ticks;
+
+	process_lock();
+	ticks = proc.exited_cpu_ticks;
+	list_for_each_safe(pos, tmp, &proc.threads)
+		ticks += thread_cpu_ticks(list_entry(pos, struct app_thread, link)->thread);
+	process_unlock();
+	return ticks;
+}
+
 __noreturn void process_start(int argc, char **argv)
 {
 	static char *full_argv[MAX_ARGS + 1];
@@ -112,7 +164,12 @@ __noreturn void process_start(int argc, char **argv)
 	};
 	trap_set_app_fault_handler(app_fault);
 	trap_set_page_fault_resolver(app_page_fault);
+	syscall_table_init();
+	process_init();
 	vm_init();
+	r = fdtable_init();
+	if (r)
+		pr_warn("no standard input, output and error: /dev/console cannot be opened (%d)\n", r);
 	r = exec_load(&a, &start, &err);
 	if (r) {
 		pr_err("cannot start the application: %s\n", err ? err : "unknown error");

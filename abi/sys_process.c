@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Process syscalls of the one-process model: ids, uname, arch_prctl, set_tid_address, exit. */
+/* Process syscalls of the one-process model: ids, uname, sysinfo, arch_prctl, resource limits, exit_group. */
 #include <mote/errno.h>
 #include "abi/process.h"
 #include "abi/syscall.h"
@@ -15,9 +15,10 @@
 #define ARCH_GET_FS	0x1003
 #define ARCH_GET_GS	0x1004
 
-long sys_exit(long status, long a1, long a2, long a3, long a4, long a5)
+long sys_exit_group(long status, long a1, long a2, long a3, long a4, long a5)
 {
 	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	syscall_trace_noreturn();
 	process_exit((int)(status & 0xff));
 }
 
@@ -37,12 +38,6 @@ long sys_getid0(long a0, long a1, long a2, long a3, long a4, long a5)
 {
 	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
 	return 0;	/* root: the VM is the boundary */
-}
-
-long sys_set_tid_address(long tidptr, long a1, long a2, long a3, long a4, long a5)
-{
-	(void)tidptr, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
-	return 1;
 }
 
 long sys_sched_yield(long a0, long a1, long a2, long a3, long a4, long a5)
@@ -121,7 +116,101 @@ long sys_sysinfo(long info, long a1, long a2, long a3, long a4, long a5)
 	si.uptime = (int64_t)(time_monotonic_ns() / NSEC_PER_SEC);
 	si.totalram = st.total;
 	si.freeram = st.free;
-	si.procs = 1;
+	si.procs = (uint16_t)proc.nthreads;	/* Linux counts threads */
 	si.mem_unit = 1;
 	return copy_to_user((uint64_t)info, &si, sizeof(si));
+}
+
+/*
+ * Resource limits, one table for the process (getrlimit(2)): kept and
+ * returned, and read by the parts that enforce one (process_rlimit). We run
+ * as root, so a hard limit may be raised, except RLIMIT_NOFILE past
+ * Linux's nr_open (1048576): -EPERM, as on Linux.
+ *
+ * proc.rlimits holds each value XOR its default, so that the zeroed table
+ * of a new process reads as Linux's defaults without being filled at boot.
+ */
+#define NR_OPEN 1048576
+#define INF32	0xffffffffu	/* RLIM_INFINITY, in the table below */
+
+/* Linux's defaults, soft and hard (include/asm-generic/resource.h), by resource. */
+static const uint32_t rlimit_defaults[APP_NRLIMIT][2] = {
+	{ INF32, INF32 },		/* CPU */
+	{ INF32, INF32 },		/* FSIZE */
+	{ INF32, INF32 },		/* DATA */
+	{ 8 << 20, INF32 },		/* STACK */
+	{ 0, INF32 },			/* CORE */
+	{ INF32, INF32 },		/* RSS */
+	{ 1024, 1024 },			/* NPROC: Linux derives it, and SIGPENDING, from memory */
+	{ 1024, 4096 },			/* NOFILE: INR_OPEN_CUR, INR_OPEN_MAX */
+	{ 8 << 20, 8 << 20 },		/* MEMLOCK */
+	{ INF32, INF32 },		/* AS */
+	{ INF32, INF32 },		/* LOCKS */
+	{ 1024, 1024 },			/* SIGPENDING */
+	{ 819200, 819200 },		/* MSGQUEUE: MQ_BYTES_MAX */
+	{ 0, 0 },			/* NICE */
+	{ 0, 0 },			/* RTPRIO */
+	{ INF32, INF32 },		/* RTTIME */
+};
+
+/* Converts between proc.rlimits and values, both ways (XOR with the default). */
+static void rlimit_xor(unsigned int res, struct app_rlimit *l)
+{
+	const uint32_t *d = rlimit_defaults[res];
+
+	l->cur ^= d[0] == INF32 ? RLIM_INFINITY : d[0];
+	l->max ^= d[1] == INF32 ? RLIM_INFINITY : d[1];
+}
+
+uint64_t process_rlimit(unsigned int resource)
+{
+	struct app_rlimit l = { RLIM_INFINITY, 0 };
+
+	if (resource < APP_NRLIMIT) {
+		l = proc.rlimits[resource];
+		rlimit_xor(resource, &l);
+	}
+	return l.cur;
+}
+
+long sys_prlimit64(long pid, long res, long new_rlim, long old_rlim, long a4, long a5)
+{
+	struct app_rlimit nl, ol;
+
+	(void)a4, (void)a5;
+	if (pid != 0 && pid != 1)
+		return -ESRCH;		/* one process: its pid is 1 */
+	if ((unsigned long)res >= APP_NRLIMIT)
+		return -EINVAL;
+	if (new_rlim) {
+		if (copy_from_user(&nl, (uint64_t)new_rlim, sizeof(nl)))
+			return -EFAULT;
+		if (nl.cur > nl.max)
+			return -EINVAL;
+		if (res == RLIMIT_NOFILE && nl.max > NR_OPEN)
+			return -EPERM;
+		rlimit_xor((unsigned int)res, &nl);
+	}
+	process_lock();
+	ol = proc.rlimits[res];
+	if (new_rlim)
+		proc.rlimits[res] = nl;
+	process_unlock();
+	rlimit_xor((unsigned int)res, &ol);
+	if (old_rlim && copy_to_user((uint64_t)old_rlim, &ol, sizeof(ol)))
+		return -EFAULT;
+	return 0;
+}
+
+/* Unlike prlimit64's, their NULL is a bad address (-EFAULT): -1 is one too. */
+long sys_getrlimit(long res, long rlim, long a2, long a3, long a4, long a5)
+{
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	return sys_prlimit64(0, res, 0, rlim ? rlim : -1, 0, 0);
+}
+
+long sys_setrlimit(long res, long rlim, long a2, long a3, long a4, long a5)
+{
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	return sys_prlimit64(0, res, rlim ? rlim : -1, 0, 0, 0);
 }

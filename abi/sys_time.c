@@ -1,27 +1,53 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Time syscalls: clock_gettime/getres, gettimeofday, time. */
+/* Time syscalls: clock_gettime/getres, gettimeofday, time, nanosleep, clock_nanosleep; timeouts for the others. */
 #include <mote/errno.h>
+#include "abi/process.h"
 #include "abi/syscall.h"
+#include "abi/timespec.h"
 #include "abi/usercopy.h"
+#include "kernel/thread.h"
 #include "kernel/time.h"
 
-/* Linux include/uapi/linux/time.h */
-#define CLOCK_REALTIME		0
-#define CLOCK_MONOTONIC		1
-#define CLOCK_PROCESS_CPUTIME_ID 2
-#define CLOCK_THREAD_CPUTIME_ID	3
-#define CLOCK_MONOTONIC_RAW	4
-#define CLOCK_REALTIME_COARSE	5
-#define CLOCK_MONOTONIC_COARSE	6
-#define CLOCK_BOOTTIME		7
+#define TIMER_ABSTIME		1	/* clock_nanosleep(2) */
 
 struct timespec_user {
 	int64_t sec;
 	int64_t nsec;
 };
 
+/*
+ * A CPU-time clock of a thread or the process, as pthread_getcpuclockid
+ * and clock_getcpuclockid make them (Linux include/linux/posix-timers.h):
+ * ~pid << 3 | per-thread (4) | which (0-2); pid 0 is the caller.
+ */
+static int cpu_clock_ns(long clk, uint64_t *ns)
+{
+	long id = ~(clk >> 3);
+	struct app_thread *at;
+	int r = 0;
+
+	if ((clk & 3) == 3)
+		return -EINVAL;
+	if (!(clk & 4)) {
+		if (id != 0 && id != 1)
+			return -EINVAL;
+		*ns = tsc_to_ns(process_cpu_ticks());
+		return 0;
+	}
+	process_lock();
+	at = id ? process_find_thread(id) : app_current();
+	if (at)
+		*ns = tsc_to_ns(thread_cpu_ticks(at->thread));
+	else
+		r = -EINVAL;
+	process_unlock();
+	return r;
+}
+
 static int clock_ns(long clk, uint64_t *ns)
 {
+	if (clk < 0)
+		return cpu_clock_ns(clk, ns);
 	switch (clk) {
 	case CLOCK_REALTIME:
 	case CLOCK_REALTIME_COARSE:
@@ -31,10 +57,13 @@ static int clock_ns(long clk, uint64_t *ns)
 	case CLOCK_MONOTONIC_RAW:
 	case CLOCK_MONOTONIC_COARSE:
 	case CLOCK_BOOTTIME:
-	/* One process, one CPU, no other work: its CPU time is the time since boot. */
-	case CLOCK_PROCESS_CPUTIME_ID:
-	case CLOCK_THREAD_CPUTIME_ID:
 		*ns = time_monotonic_ns();
+		return 0;
+	case CLOCK_PROCESS_CPUTIME_ID:
+		*ns = tsc_to_ns(process_cpu_ticks());
+		return 0;
+	case CLOCK_THREAD_CPUTIME_ID:
+		*ns = tsc_to_ns(thread_cpu_ticks(thread_current()));
 		return 0;
 	}
 	return -EINVAL;
@@ -90,4 +119,68 @@ long sys_time(long tloc, long a1, long a2, long a3, long a4, long a5)
 	if (tloc && copy_to_user((uint64_t)tloc, &sec, sizeof(sec)))
 		return -EFAULT;
 	return sec;
+}
+
+/* Beyond this (about 146 years) a deadline is as good as none. */
+#define FOREVER_NS	TIMESPEC_FOREVER_NS
+
+long timespec_read(uint64_t uts, uint64_t *ns)
+{
+	struct timespec_user t;
+
+	if (copy_from_user(&t, uts, sizeof(t)))
+		return -EFAULT;
+	if (t.sec < 0 || t.nsec < 0 || t.nsec >= (int64_t)NSEC_PER_SEC)
+		return -EINVAL;
+	*ns = (uint64_t)t.sec >= FOREVER_NS / NSEC_PER_SEC ? FOREVER_NS
+							   : (uint64_t)t.sec * NSEC_PER_SEC + (uint64_t)t.nsec;
+	return 0;
+}
+
+uint64_t timespec_deadline(long clk, bool absolute, uint64_t ns)
+{
+	uint64_t now = time_monotonic_ns();
+
+	if (absolute && clk == CLOCK_REALTIME) {
+		uint64_t real = time_realtime_ns();
+
+		ns = ns > real ? ns - real : 0;		/* from now on the monotonic clock */
+	} else if (absolute) {
+		return ns >= FOREVER_NS ? 0 : ns > now ? ns : now;
+	}
+	return ns >= FOREVER_NS ? 0 : now + ns;
+}
+
+/*
+ * Sleeps until `req` (a struct timespec) on clk: from now, or absolute.
+ * Sleeps are never interrupted (no signal handlers run), so the time left
+ * is never written back; TIMER_ABSTIME times on CLOCK_REALTIME are taken
+ * as the wall clock reads when the sleep starts. Nothing wakes a sleeping
+ * thread early, but a deadline too far to arm (0) is slept in pieces.
+ */
+static long sleep_until(long clk, bool absolute, uint64_t req)
+{
+	uint64_t ns, deadline, now = 0;
+	long r = timespec_read(req, &ns);
+
+	if (r)
+		return r;
+	deadline = timespec_deadline(clk, absolute, ns);
+	while (!deadline || (now = time_monotonic_ns()) < deadline)
+		sched_sleep_ns(deadline ? deadline - now : FOREVER_NS);
+	return 0;
+}
+
+long sys_clock_nanosleep(long clk, long flags, long req, long rem, long a4, long a5)
+{
+	(void)rem, (void)a4, (void)a5;
+	if (clk == CLOCK_REALTIME || clk == CLOCK_MONOTONIC || clk == CLOCK_BOOTTIME)
+		return sleep_until(clk, flags & TIMER_ABSTIME, (uint64_t)req);
+	return clk == CLOCK_PROCESS_CPUTIME_ID || clk < 0 ? -EOPNOTSUPP : -EINVAL;
+}
+
+long sys_nanosleep(long req, long rem, long a2, long a3, long a4, long a5)
+{
+	(void)rem, (void)a2, (void)a3, (void)a4, (void)a5;
+	return sleep_until(CLOCK_MONOTONIC, false, (uint64_t)req);
 }

@@ -29,7 +29,7 @@
 #                            build/bench-devices/hello/mote.elf]
 #   BENCH_KTEST [build/ktest/hello/mote.elf]  the test kernel, for the in-kernel benchmarks
 #   BENCH_SKIP               space-separated groups to leave out:
-#                            boot, linux, insns, mem, kernel, blk
+#                            boot, linux, insns, mem, kernel, blk, net, libc, abi
 #   MOTE_QEMU, MOTE_ACCEL    passed on to tools/mote-run
 set -euo pipefail
 
@@ -468,7 +468,8 @@ fi
 # measured with the TSC under -icount (so deterministic): context switch of
 # two yielding threads, thread create+join, uncontended mutex lock+unlock,
 # futex wake/wait round trip, demand-zero faults of 4 KiB and 2 MiB pages,
-# and the memory free once a 64 MiB guest has booted.
+# the memory free once a 64 MiB guest has booted, and the CSPRNG's cost (a
+# random_u64, and per byte of a 4 KiB random_bytes as getrandom makes it).
 ktest_img=${BENCH_KTEST:-$root/build/ktest/hello/mote.elf}
 if skipped kernel; then
 	bench_comment "in-kernel benchmarks skipped"
@@ -476,12 +477,13 @@ elif [[ ! -f $ktest_img ]]; then
 	bench_fail sched.yield_pair.insns "no test kernel at $ktest_img (make test or make bench builds it)"
 else
 	bench_comment "in-kernel benchmarks: -m $insns_mem, -icount shift=0,sleep=off, $(basename "$(dirname "$ktest_img")") on the test kernel"
-	for suite in bench_sched bench_mutex bench_futex bench_vm; do
+	for suite in bench_sched bench_mutex bench_futex bench_vm bench_random; do
 		out=$tmp/$suite.txt
 		if "$runner" --plat microvm --mem "$insns_mem" --icount --timeout 120 \
 			--append "ktest=$suite" "$ktest_img" >"$out" 2>&1; then
-			# The unit is the name's last part: .insns or .kib.
+			# The unit is the name's last part: .insns, .insns_per_byte or .kib.
 			tr -d '\r' <"$out" | sed -n -e 's/^bench: \([a-z0-9_.]*\.insns\) \([0-9]*\)$/\1 \2 insns/p' \
+				-e 's/^bench: \([a-z0-9_.]*\.insns_per_byte\) \([0-9.]*\)$/\1 \2 insns\/byte/p' \
 				-e 's/^bench: \([a-z0-9_.]*\.kib\) \([0-9]*\)$/\1 \2 KiB/p'
 		else
 			bench_fail "$suite" "the suite failed (exit $?): $(tr -d '\r' <"$out" | tail -n 1)"
@@ -489,11 +491,55 @@ else
 	done
 fi
 
+# --- Linux ABI costs: apps/abibench on Mote and as init on Linux, under -icount (bench/abi.sh) ---
+if skipped abi; then
+	bench_comment "ABI benchmark skipped"
+else
+	abi_build=$(cd "$build_dir/../.." 2>/dev/null && pwd || echo "$root/build")
+	"$here/abi.sh" "$abi_build" || bench_fail syscall.getppid.insns "bench/abi.sh failed"
+fi
+
 # --- virtio-blk sequential throughput against Linux (bench/blk.sh) ---
 if skipped blk; then
 	bench_comment "block benchmark skipped"
 else
 	"$here/blk.sh" "$root/build" || bench_fail blk.seq_read.mib_s "bench/blk.sh failed"
+fi
+
+# --- virtio-net small-frame transmit over a host tap, one and four queue pairs (bench/net.sh) ---
+if skipped net; then
+	bench_comment "network benchmark skipped"
+else
+	"$here/net.sh" "$root/build" || bench_fail net.tx_pps "bench/net.sh failed"
+fi
+
+# --- libc behaviour through the kernel: apps/libctest's checks that pass (of how many) ---
+#
+# Built here from configs/release.config, as hello is, into build/bench-libc (make
+# skips it when up to date); its closing line is "libctest: P passed, F failed".
+if skipped libc; then
+	bench_comment "libc checks skipped"
+else
+	libc_dir=$root/build/bench-libc
+	mkdir -p "$libc_dir"
+	if ! make --no-print-directory -C "$root" O="$libc_dir" KCONFIG_CONFIG="$libc_dir/.config" \
+		DEFCONFIG=configs/release.config APP=apps/libctest all >"$tmp/libc-build.log" 2>&1; then
+		bench_fail libc.checks.passed "build failed: $(tail -n 1 "$tmp/libc-build.log")"
+	else
+		bench_log "libctest: running"
+		"$runner" --plat microvm --timeout 180 "$libc_dir/libctest/mote.elf" >"$tmp/libc.txt" 2>&1 || true
+		libc_sum=$(tr -d '\r' <"$tmp/libc.txt" | sed -n 's/^libctest: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' | tail -n 1)
+		if [[ -n $libc_sum ]]; then
+			read -r libc_pass libc_fail <<<"$libc_sum"
+			bench_figure libc.checks.passed "$libc_pass" count
+			bench_figure libc.checks.total "$((libc_pass + libc_fail))" count
+			if ((libc_fail)); then
+				bench_comment "libc checks failing: $(tr -d '\r' <"$tmp/libc.txt" | sed -n 's/^FAIL \([^ ]*\).*/\1/p' | tr '\n' ' ')"
+			fi
+		else
+			bench_fail libc.checks.passed "no summary line: $(tr -d '\r' <"$tmp/libc.txt" | tail -n 1)"
+		fi
+	fi
 fi
 
 # --- Host: the VMA tree's speed (lib/vma.c, built -O2 for this machine) ---

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Console fan-out for output; an input ring filled by the driver's interrupt, with a console key. */
 #include "arch/x86_64/cpu.h"
+#include "fs/poll.h"
 #include "kernel/console.h"
 #include "kernel/waitq.h"
 
@@ -12,9 +13,10 @@ static struct {
 	unsigned int head, tail;	/* head == tail: empty */
 	bool irq;			/* a driver delivers input by interrupt */
 	struct waitq readers;
+	struct pollhead pollers;	/* poll, select and epoll on console input */
 	void (*key_handler)(void);
 	unsigned int keys;
-} in = { .readers = WAITQ_INIT(in.readers) };
+} in = { .readers = WAITQ_INIT(in.readers), .pollers = POLLHEAD_INIT(in.pollers) };
 
 void console_register(struct console *c)
 {
@@ -59,6 +61,21 @@ void console_input(uint8_t byte)
 	}
 	waitq_wake_locked(&in.readers, -1);
 	spin_unlock_irqrestore(&in.readers.lock, flags);
+	pollhead_notify(&in.pollers, POLLIN | POLLRDNORM);
+}
+
+unsigned int console_poll(struct poll_table *pt)
+{
+	poll_subscribe(pt, &in.pollers);
+	/*
+	 * Output never blocks. Without an input interrupt nothing would
+	 * notify, and a byte cannot be looked at without taking it: report
+	 * input ready, so a poller reads (and blocks there) instead of
+	 * sleeping for good.
+	 */
+	if (!in.irq || READ_ONCE(in.head) != READ_ONCE(in.tail))
+		return POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM;
+	return POLLOUT | POLLWRNORM;
 }
 
 static int poll_byte(void)
@@ -73,7 +90,8 @@ static int poll_byte(void)
 	return -1;
 }
 
-size_t console_read(char *buf, size_t n)
+/* Reads what is waiting, up to a line; with block, first waits for a byte. */
+static size_t console_take(char *buf, size_t n, bool block)
 {
 	size_t got = 0;
 	uint64_t flags;
@@ -84,7 +102,7 @@ size_t console_read(char *buf, size_t n)
 			int b = poll_byte();
 
 			if (b < 0) {
-				if (got)
+				if (got || !block)
 					break;
 				cpu_relax();
 				continue;
@@ -96,7 +114,7 @@ size_t console_read(char *buf, size_t n)
 		return got;
 	}
 	flags = spin_lock_irqsave(&in.readers.lock);
-	while (in.head == in.tail) {
+	while (block && in.head == in.tail) {
 		struct waiter w;
 
 		waitq_wait_locked(&in.readers, &w, 0, &flags, 0);
@@ -111,4 +129,14 @@ size_t console_read(char *buf, size_t n)
 	}
 	spin_unlock_irqrestore(&in.readers.lock, flags);
 	return got;
+}
+
+size_t console_read(char *buf, size_t n)
+{
+	return console_take(buf, n, true);
+}
+
+size_t console_read_nonblock(char *buf, size_t n)
+{
+	return console_take(buf, n, false);
 }

@@ -25,6 +25,15 @@ void console_input(uint8_t byte);
 void console_set_input_irq(bool on);
 /* Reads at least one byte (blocking), at most n, up to the end of a line. */
 size_t console_read(char *buf, size_t n);
+/* Like console_read but never waits: 0 when no byte is there (an O_NONBLOCK read's EAGAIN). */
+size_t console_read_nonblock(char *buf, size_t n);
+/*
+ * Readiness of the console as a file (fs/poll.h events): input readable
+ * when a byte waits, output always writable. Subscribes pt (may be NULL)
+ * to input arrivals, which console_input() notifies.
+ */
+struct poll_table;
+unsigned int console_poll(struct poll_table *pt);
 /* What the console key runs (the thread dump); set by the kernel. */
 void console_set_key_handler(void (*fn)(void));
 /* How many times the thread-dump key was handled. */

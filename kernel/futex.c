@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Futex core: a hash table of wait queues keyed by address; waiter.data holds the waiter's bitset. */
+#include <mote/compiler.h>
 #include <mote/errno.h>
 #include "abi/usercopy.h"
 #include "arch/x86_64/layout.h"
@@ -15,17 +16,30 @@ struct futex_waiter {
 	uintptr_t key;
 };
 
-/* Every bucket initialised statically, so the futex core needs no init call in the boot order. */
-#define FQ1(i)	WAITQ_INIT(futex_queues[i])
-#define FQ4(i)	FQ1(i), FQ1((i) + 1), FQ1((i) + 2), FQ1((i) + 3)
-#define FQ16(i)	FQ4(i), FQ4((i) + 4), FQ4((i) + 8), FQ4((i) + 12)
-static struct waitq futex_queues[FUTEX_BUCKETS] = {
-	FQ16(0), FQ16(16), FQ16(32), FQ16(48),
-};
-_Static_assert(FUTEX_BUCKETS == 64, "the initialiser above lists 64 buckets");
+/*
+ * The buckets are set up on first use: no init call in the boot order, and
+ * no 1.5 KiB of statically initialised list heads in every image.
+ */
+static struct waitq futex_queues[FUTEX_BUCKETS];
+static bool futex_ready;
 
-static struct waitq *futex_queue(uintptr_t key)
+static __attribute__((noinline)) void futex_init_queues(void)
 {
+	static struct spinlock init_lock = SPINLOCK_INIT;
+	uint64_t flags = spin_lock_irqsave(&init_lock);
+
+	if (!futex_ready) {
+		for (unsigned int i = 0; i < FUTEX_BUCKETS; i++)
+			waitq_init(&futex_queues[i]);
+		__atomic_store_n(&futex_ready, true, __ATOMIC_RELEASE);
+	}
+	spin_unlock_irqrestore(&init_lock, flags);
+}
+
+static __force_inline struct waitq *futex_queue(uintptr_t key)
+{
+	if (unlikely(!__atomic_load_n(&futex_ready, __ATOMIC_ACQUIRE)))
+		futex_init_queues();
 	/* Fibonacci hashing: words in one cache line still spread over the buckets. */
 	return &futex_queues[((key >> 2) * 0x9e3779b97f4a7c15ull) >> (64 - FUTEX_BUCKETS_SHIFT)];
 }

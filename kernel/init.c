@@ -13,6 +13,8 @@
 #include "drivers/pci/pci.h"
 #include "drivers/serial/uart8250.h"
 #include "drivers/virtio/virtio.h"
+#include "fs/initrd.h"
+#include "fs/vfs.h"
 #include "kernel/device.h"
 #include "kernel/console.h"
 #include "kernel/heap.h"
@@ -76,14 +78,21 @@ static void apply_parameters(void)
 
 	if (cmdline_get_u64(&kernel_cmdline, "loglevel", &v) == 0)
 		log_level = (int)(v > LOG_TRACE ? LOG_TRACE : v);
-	if (cmdline_get(&kernel_cmdline, "strace"))
+	if (cmdline_get(&kernel_cmdline, "strace")) {
 		syscall_trace = strcmp(cmdline_get(&kernel_cmdline, "strace"), "0") != 0;
+#ifndef CONFIG_SYSCALL_TRACE
+		if (syscall_trace)
+			pr_warn("strace=1 ignored: the kernel is built without CONFIG_SYSCALL_TRACE\n");
+		syscall_trace = false;
+#endif
+	}
 }
 
 /* Second half, on a kernel stack with a guard page. */
 static __noreturn void kernel_main_stack(void *arg)
 {
 	struct percpu *pc = this_cpu();
+	int r;
 
 	(void)arg;
 	pc->kstack_base = main_stack.base;
@@ -104,6 +113,7 @@ static __noreturn void kernel_main_stack(void *arg)
 	trap_set_irq_exit_hook(sched_preempt_point);
 	trap_set_context_name_fn(thread_current_name);
 	irq_enable();	/* from here on the kernel is preemptible */
+	phase("cpu+time+sched");
 	/* Devices: buses report what they find, then drivers claim it (a failed probe spares the rest). */
 #ifdef CONFIG_PCI
 	pci_enumerate();
@@ -113,10 +123,23 @@ static __noreturn void kernel_main_stack(void *arg)
 #endif
 	device_probe_all();
 	device_list_print();
+	phase("devices");
+	/* The file system tree: a ramfs root, then what is mounted on it. */
+	r = vfs_init();
+	if (r)
+		panic("cannot create the root file system (%d)", r);
+	if (boot->initrd_size) {
+#ifdef CONFIG_INITRD
+		initrd_unpack(phys_to_virt(boot->initrd_base), boot->initrd_size);
+#else
+		pr_warn("initrd ignored: the kernel is built without CONFIG_INITRD\n");
+#endif
+		mem_reclaim_initrd();
+	}
+	phase("files");
 	console_set_key_handler(thread_dump);
 	panic_set_dump(thread_dump);
 	uart8250_enable_rx_irq(4);
-	phase("cpu+time+sched");
 	print_phases();
 	pr_debug("%s, %lu KiB free, FPU %s (%zu bytes)\n", plat_name(),
 		 page_alloc_free_bytes() / 1024, fpu_method(), fpu_state_size());

@@ -2,15 +2,17 @@
 /* Symbol lookup over the table that tools/ksyms.sh generates between the two link passes. */
 #include "kernel/ksyms.h"
 #include "lib/format.h"
+#include "lib/string.h"
 
 /*
  * Table layout (section .ksyms, see tools/ksyms.sh): the count, then sorted
- * 32-bit offsets of each function from _text, then 32-bit offsets of each
- * name into a blob of NUL-terminated names.
+ * 32-bit offsets of each function from _text, then the names, NUL-
+ * terminated, in the same order. A lookup walks the names to the one it
+ * found: backtraces are rare, and an index would cost 4 bytes a symbol in
+ * every image.
  */
 extern const uint32_t ksyms_count;
 extern const uint32_t ksyms_offsets[];
-extern const uint32_t ksyms_name_offsets[];
 extern const char ksyms_names[];
 extern const char _text[], _etext[];
 
@@ -18,6 +20,7 @@ const char *ksyms_lookup(uint64_t addr, uint64_t *offset)
 {
 	uint64_t text = (uint64_t)_text;
 	uint32_t lo = 0, hi = ksyms_count;
+	const char *name;
 
 	if (addr < text || addr >= (uint64_t)_etext || hi == 0)
 		return NULL;
@@ -32,7 +35,10 @@ const char *ksyms_lookup(uint64_t addr, uint64_t *offset)
 	if (ksyms_offsets[lo] > addr - text)
 		return NULL;
 	*offset = addr - text - ksyms_offsets[lo];
-	return ksyms_names + ksyms_name_offsets[lo];
+	name = ksyms_names;
+	while (lo--)
+		name += strlen(name) + 1;
+	return name;
 }
 
 void ksyms_format(char *buf, size_t size, uint64_t addr)

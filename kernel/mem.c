@@ -205,6 +205,24 @@ void mem_reclaim_app_image(void)
 	page_alloc_add_free(kernel_virt_to_phys((void *)s), kernel_virt_to_phys((void *)e));
 }
 
+void mem_reclaim_initrd(void)
+{
+	paddr_t s, e;
+
+	if (!boot || !boot->initrd_size)
+		return;
+	/*
+	 * mem_init() kept the pages it touches out of the allocator; the edge
+	 * pages may hold other boot data, so only the whole pages inside go
+	 * back, and none at all if a loader put the initrd over the image.
+	 */
+	s = ALIGN_UP(boot->initrd_base, PAGE_SIZE);
+	e = ALIGN_DOWN(boot->initrd_base + boot->initrd_size, PAGE_SIZE);
+	if (s >= e || overlaps(s, e, KERNEL_PHYS, kernel_virt_to_phys(_image_end)))
+		return;
+	page_alloc_add_free(s, e);
+}
+
 /* A 2 MiB window for firmware tables outside the direct map (e.g. ACPI in "reserved" memory). */
 static uint64_t window_va;
 static paddr_t window_pa = PADDR_INVALID;

@@ -18,6 +18,8 @@ void mem_reclaim_boot(void);
  */
 const void *mem_app_image(size_t *size);
 void mem_reclaim_app_image(void);
+/* Gives the initrd's pages back once it has been unpacked (the whole pages inside it only). */
+void mem_reclaim_initrd(void);
 
 /* Bytes of page-table pages in use. */
 uint64_t mem_page_table_bytes(void);

@@ -53,7 +53,7 @@ static int top_prio(void)
 	return rq.nonempty ? 31 - __builtin_clz(rq.nonempty) : -1;
 }
 
-void sched_enqueue_new(struct thread *t)
+void thread_start(struct thread *t)
 {
 	uint64_t flags = spin_lock_irqsave(&rq.lock);
 

@@ -11,7 +11,6 @@ __noreturn void thread_run_entry(struct thread *t);
 
 /* sched.c */
 void sched_init_queues(struct thread *main, struct thread *idle);
-void sched_enqueue_new(struct thread *t);
 void sched_requeue_prio(struct thread *t, int prio);
 void sched_resched_if_needed(void);
 void sched_wake_timeout(struct timer *t, void *arg);

@@ -22,7 +22,7 @@ static inline void spin_init(struct spinlock *l)
 }
 
 /* Raw: no preemption change; for code that already runs with interrupts off. */
-static inline void spin_lock_raw(struct spinlock *l)
+static __force_inline void spin_lock_raw(struct spinlock *l)
 {
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
@@ -34,7 +34,7 @@ static inline bool spin_trylock_raw(struct spinlock *l)
 	return !__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE);
 }
 
-static inline void spin_unlock_raw(struct spinlock *l)
+static __force_inline void spin_unlock_raw(struct spinlock *l)
 {
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 }
@@ -52,7 +52,7 @@ static inline void spin_unlock(struct spinlock *l)
 }
 
 /* Interrupt-saving variant: for locks also taken in interrupt handlers. */
-static inline uint64_t spin_lock_irqsave(struct spinlock *l)
+static __force_inline uint64_t spin_lock_irqsave(struct spinlock *l)
 {
 	uint64_t flags = irq_save();
 
@@ -60,7 +60,7 @@ static inline uint64_t spin_lock_irqsave(struct spinlock *l)
 	return flags;
 }
 
-static inline void spin_unlock_irqrestore(struct spinlock *l, uint64_t flags)
+static __force_inline void spin_unlock_irqrestore(struct spinlock *l, uint64_t flags)
 {
 	spin_unlock_raw(l);
 	irq_restore(flags);

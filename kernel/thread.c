@@ -81,8 +81,8 @@ static struct thread *thread_alloc(const char *name, int prio)
 	return t;
 }
 
-static struct thread *thread_new(const char *name, void *(*entry)(void *), void *arg,
-				 size_t stack_size, int prio)
+struct thread *thread_create_suspended(const char *name, void *(*entry)(void *), void *arg,
+				       size_t stack_size, int prio)
 {
 	struct thread *t = thread_alloc(name, prio);
 	uint64_t *sp;
@@ -119,10 +119,10 @@ static struct thread *thread_new(const char *name, void *(*entry)(void *), void 
 struct thread *thread_create(const char *name, void *(*entry)(void *), void *arg,
 			     size_t stack_size, int prio)
 {
-	struct thread *t = thread_new(name, entry, arg, stack_size, prio);
+	struct thread *t = thread_create_suspended(name, entry, arg, stack_size, prio);
 
 	if (t)
-		sched_enqueue_new(t);
+		thread_start(t);
 	return t;
 }
 
@@ -221,6 +221,17 @@ void thread_set_priority(struct thread *t, int prio)
 	sched_requeue_prio(t, prio);
 }
 
+uint64_t thread_cpu_ticks(const struct thread *t)
+{
+	uint64_t flags = irq_save(), ticks = t->cpu_ticks;
+
+	/* With interrupts off: a switch would move the slice from run_start into cpu_ticks. */
+	if (t->state == THREAD_RUNNING)
+		ticks += rdtsc() - t->run_start;
+	irq_restore(flags);
+	return ticks;
+}
+
 size_t thread_stack_used(const struct thread *t)
 {
 	const uint64_t *p = (const uint64_t *)t->stack.base;
@@ -291,7 +302,7 @@ void sched_init(void)
 	/* Not filled: that is 2k instructions on every boot, for a figure few need. */
 	main->stack_unfilled = true;
 	track(main);
-	idle = thread_new("idle", sched_idle_entry, NULL, IDLE_STACK, THREAD_PRIO_MIN);
+	idle = thread_create_suspended("idle", sched_idle_entry, NULL, IDLE_STACK, THREAD_PRIO_MIN);
 	if (!idle)
 		panic("no memory for the idle thread");
 	sched_init_queues(main, idle);

@@ -48,11 +48,16 @@ struct thread {
 	int preempt_count;		/* > 0: no preemption */
 	bool stack_unfilled;		/* no fill pattern: high-water mark unknown */
 	bool user_tls;			/* runs application code: switch its FS/GS bases */
+	void *app;			/* an application thread's ABI state (abi/process.h), else NULL */
 };
 
 /* Creates a READY thread running entry(arg); stack_size 0 means the default. NULL on -ENOMEM. */
 struct thread *thread_create(const char *name, void *(*entry)(void *), void *arg,
 			     size_t stack_size, int prio);
+/* Like thread_create, but the thread runs only after thread_start(): its creator may set it up first. */
+struct thread *thread_create_suspended(const char *name, void *(*entry)(void *), void *arg,
+				       size_t stack_size, int prio);
+void thread_start(struct thread *t);
 /* Ends the current thread; a joiner receives retval. */
 __noreturn void thread_exit(void *retval);
 /* Waits for t to end and frees it: 0, -EINVAL (detached or already joined), -EDEADLK (itself). */
@@ -68,6 +73,8 @@ void thread_enter_user(void);
 
 /* Prints one line per thread: id, name, state, priority, CPU time, stack high-water mark. */
 void thread_dump(void);
+/* TSC ticks t has run, the running slice included. */
+uint64_t thread_cpu_ticks(const struct thread *t);
 /* Bytes of t's kernel stack ever used (from the fill pattern). */
 size_t thread_stack_used(const struct thread *t);
 

@@ -147,6 +147,11 @@ uint64_t time_tsc_hz(void)
 	return tsc_hz;
 }
 
+bool time_calibrated(void)
+{
+	return tsc_hz != 0;
+}
+
 uint64_t time_lapic_hz(void)
 {
 	if (!tsc_hz || (!lapic_hz && lapic_ready()))

@@ -20,6 +20,8 @@ const char *time_source(void);
 
 uint64_t time_monotonic_ns(void);
 uint64_t time_realtime_ns(void);
+/* Whether the clocks are calibrated: reading one before costs the calibration (~10 ms on some VMMs). */
+bool time_calibrated(void);
 uint64_t tsc_to_ns(uint64_t ticks);
 uint64_t ns_to_tsc(uint64_t ns);
 /*

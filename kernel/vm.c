@@ -8,6 +8,7 @@
 #include "kernel/heap.h"
 #include "kernel/log.h"
 #include "kernel/mem.h"
+#include "kernel/mutex.h"
 #include "kernel/page_alloc.h"
 #include "kernel/uvm.h"
 #include "kernel/vm.h"
@@ -18,10 +19,13 @@
 #define STACK_GUARD	(256 * PAGE_SIZE)		/* Linux's stack_guard_gap: 1 MiB */
 
 /*
- * One process: one address space. Syscalls that change it run in the
- * application's thread; with threads (clone) a mutex will guard it.
+ * One process: one address space, shared by its threads. `lock` orders
+ * every change and every fault: the public functions below take it, the
+ * static ones run with it held. Faults take it too (vm_fault), so a fault
+ * never sees a mapping half changed.
  */
 static struct {
+	struct mutex lock;
 	struct vma_tree tree;
 	uint64_t brk_start, brk;
 	uint64_t mmap_base;		/* mmap searches top-down from here */
@@ -44,6 +48,7 @@ static const struct vma_alloc nodes = { node_alloc, node_free, NULL };
 
 void vm_init(void)
 {
+	mutex_init(&vm.lock);
 	vma_tree_init(&vm.tree, USER_LO, USER_HI);
 	vm.mmap_base = USER_HI;
 }
@@ -239,16 +244,20 @@ static bool range_ok(uint64_t addr, uint64_t len)
 	       len <= USER_HI - addr;
 }
 
-long vm_mmap(uint64_t addr, uint64_t len, int prot, int flags, struct vm_pager *pager,
-	     uint64_t offset, const char *name)
+static int munmap_locked(uint64_t addr, uint64_t len);
+
+static long mmap_locked(uint64_t addr, uint64_t len, int prot, int flags, struct vm_pager *pager,
+			uint64_t offset, const char *name)
 {
 	struct vma tmpl, *v;
 	uint64_t start;
 	int type = flags & MAP_TYPE, err = 0;
 	bool anon = (flags & MAP_ANONYMOUS) || !pager;
 
-	if (!len || len > USER_HI)
+	if (!len)
 		return -EINVAL;
+	if (len > USER_HI)
+		return -ENOMEM;		/* mmap(2): no room for the mapping, as for any too-large request */
 	len = ALIGN_UP(len, PAGE_SIZE);
 	if (!IS_ALIGNED(offset, PAGE_SIZE) || (type != MAP_PRIVATE && type != MAP_SHARED && type != 3))
 		return -EINVAL;
@@ -293,14 +302,14 @@ long vm_mmap(uint64_t addr, uint64_t len, int prot, int flags, struct vm_pager *
 	if (flags & MAP_POPULATE) {
 		err = populate(v, start, start + len);
 		if (err) {
-			vm_munmap(start, len);
+			munmap_locked(start, len);
 			return err;
 		}
 	}
 	return (long)start;
 }
 
-int vm_munmap(uint64_t addr, uint64_t len)
+static int munmap_locked(uint64_t addr, uint64_t len)
 {
 	if (!IS_ALIGNED(addr, PAGE_SIZE) || !len || addr >= USER_TOP || len > USER_TOP - addr)
 		return -EINVAL;
@@ -308,7 +317,7 @@ int vm_munmap(uint64_t addr, uint64_t len)
 	return vma_remove_range(&vm.tree, addr, MIN(addr + len, USER_HI), &nodes, removed, NULL);
 }
 
-int vm_mprotect(uint64_t addr, uint64_t len, int prot)
+static int mprotect_locked(uint64_t addr, uint64_t len, int prot)
 {
 	int r;
 
@@ -355,7 +364,8 @@ static int move_pages(uint64_t from, uint64_t to, uint64_t len, uint32_t prot)
 	return 0;
 }
 
-long vm_mremap(uint64_t old_addr, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr)
+static long mremap_locked(uint64_t old_addr, uint64_t old_len, uint64_t new_len, int flags,
+			 uint64_t new_addr)
 {
 	struct vma *v, tmpl;
 	uint64_t start;
@@ -375,7 +385,7 @@ long vm_mremap(uint64_t old_addr, uint64_t old_len, uint64_t new_len, int flags,
 	}
 	if (new_len <= old_len) {
 		if (new_len < old_len)
-			vm_munmap(old_addr + new_len, old_len - new_len);
+			munmap_locked(old_addr + new_len, old_len - new_len);
 		return (long)old_addr;
 	}
 	/* Grow in place when the mapping ends there and the space after it is free. */
@@ -406,7 +416,7 @@ long vm_mremap(uint64_t old_addr, uint64_t old_len, uint64_t new_len, int flags,
 	return (long)start;
 }
 
-int vm_madvise(uint64_t addr, uint64_t len, int advice)
+static int madvise_locked(uint64_t addr, uint64_t len, int advice)
 {
 	if (!IS_ALIGNED(addr, PAGE_SIZE))
 		return -EINVAL;
@@ -417,7 +427,13 @@ int vm_madvise(uint64_t addr, uint64_t len, int advice)
 		return -ENOMEM;
 	switch (advice) {
 	case MADV_NORMAL:
-		return 0;
+	case MADV_RANDOM:
+	case MADV_SEQUENTIAL:
+	case MADV_WILLNEED:
+	case MADV_DONTFORK:
+	case MADV_DOFORK:
+		return 0;	/* read-ahead and fork hints: nothing is paged, nothing forks */
+	case MADV_FREE:
 	case MADV_DONTNEED:
 		/* Drop the pages; the mappings stay, and the next touch reads zero (or the file). */
 		for (struct vma *v = vma_find_from(&vm.tree, addr); v && v->start < addr + len;
@@ -444,12 +460,96 @@ int vm_madvise(uint64_t addr, uint64_t len, int advice)
 	return -EINVAL;
 }
 
+/* Out of line: nine callers, and each inlined mutex fast path costs more bytes than a call. */
+static __attribute__((noinline)) void vm_lock(void)
+{
+	mutex_lock(&vm.lock);
+}
+
+static __attribute__((noinline)) void vm_unlock(void)
+{
+	mutex_unlock(&vm.lock);
+}
+
+/* The public entry points: each holds the lock around its static twin. */
+long vm_mmap(uint64_t addr, uint64_t len, int prot, int flags, struct vm_pager *pager,
+	     uint64_t offset, const char *name)
+{
+	long r;
+
+	vm_lock();
+	r = mmap_locked(addr, len, prot, flags, pager, offset, name);
+	vm_unlock();
+	return r;
+}
+
+int vm_munmap(uint64_t addr, uint64_t len)
+{
+	int r;
+
+	vm_lock();
+	r = munmap_locked(addr, len);
+	vm_unlock();
+	return r;
+}
+
+int vm_mprotect(uint64_t addr, uint64_t len, int prot)
+{
+	int r;
+
+	vm_lock();
+	r = mprotect_locked(addr, len, prot);
+	vm_unlock();
+	return r;
+}
+
+long vm_mremap(uint64_t old_addr, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr)
+{
+	long r;
+
+	vm_lock();
+	r = mremap_locked(old_addr, old_len, new_len, flags, new_addr);
+	vm_unlock();
+	return r;
+}
+
+int vm_check_mapped(uint64_t addr, uint64_t len)
+{
+	uint64_t end = addr;
+
+	if (!IS_ALIGNED(addr, PAGE_SIZE))
+		return -EINVAL;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (!len)
+		return 0;
+	if (!range_ok(addr, len))
+		return -ENOMEM;
+	vm_lock();
+	for (struct vma *v = vma_find_from(&vm.tree, addr); v && v->start < addr + len; v = vma_next(v)) {
+		if (v->start > end)
+			break;		/* a hole */
+		end = v->end;
+	}
+	vm_unlock();
+	return end >= addr + len ? 0 : -ENOMEM;
+}
+
+int vm_madvise(uint64_t addr, uint64_t len, int advice)
+{
+	int r;
+
+	vm_lock();
+	r = madvise_locked(addr, len, advice);
+	vm_unlock();
+	return r;
+}
+
 void vm_brk_init(uint64_t start)
 {
 	vm.brk_start = vm.brk = start;
 }
 
-uint64_t vm_brk(uint64_t addr)
+static uint64_t brk_locked(uint64_t addr)
 {
 	uint64_t old_end = ALIGN_UP(vm.brk, PAGE_SIZE), new_end;
 	struct vma tmpl;
@@ -475,7 +575,17 @@ uint64_t vm_brk(uint64_t addr)
 	return vm.brk;
 }
 
-int vm_stack_init(uint64_t top, uint64_t max_size, uint64_t populated)
+uint64_t vm_brk(uint64_t addr)
+{
+	uint64_t r;
+
+	vm_lock();
+	r = brk_locked(addr);
+	vm_unlock();
+	return r;
+}
+
+static int stack_init_locked(uint64_t top, uint64_t max_size, uint64_t populated)
 {
 	struct vma tmpl;
 	int err = 0;
@@ -501,7 +611,17 @@ int vm_stack_init(uint64_t top, uint64_t max_size, uint64_t populated)
 	return 0;
 }
 
-int vm_fault(uint64_t addr, uint64_t error, const char **why)
+int vm_stack_init(uint64_t top, uint64_t max_size, uint64_t populated)
+{
+	int r;
+
+	vm_lock();
+	r = stack_init_locked(top, max_size, populated);
+	vm_unlock();
+	return r;
+}
+
+static int fault_locked(uint64_t addr, uint64_t error, bool can_sleep, const char **why)
 {
 	struct vma *v = addr >= USER_LO && addr < USER_HI ? vma_find(&vm.tree, addr) : NULL;
 	bool write = error & 2, exec = error & 0x10, present = error & 1;
@@ -530,6 +650,10 @@ int vm_fault(uint64_t addr, uint64_t error, const char **why)
 	}
 	if (present)
 		return 0;	/* allowed by the mapping: a stale entry another path already fixed */
+	if (!can_sleep && (v->flags & VMA_FILE)) {
+		*why = "in a file mapping, with interrupts off (the pager may sleep)";
+		return -EFAULT;
+	}
 	r = fault_in(v, addr, false);
 	if (r == -ENOMEM)
 		*why = "with no memory left to back it";
@@ -538,16 +662,54 @@ int vm_fault(uint64_t addr, uint64_t error, const char **why)
 	return r;
 }
 
-size_t vm_format_maps(char *buf, size_t size)
+/*
+ * The application's faults arrive with interrupts on (arch/x86_64/traps.c)
+ * and may sleep on the lock. A fault in kernel code that runs with
+ * interrupts off or holds a spinlock (a futex word read under its queue's
+ * lock) must not sleep: it only tries the lock, and a busy lock, like a
+ * file page (its pager may sleep), makes the access fail with -EFAULT,
+ * which such callers handle.
+ */
+int vm_fault(uint64_t addr, uint64_t error, const char **why)
 {
-	return vma_format_maps(&vm.tree, buf, size);
+	struct thread *self = thread_current();
+	bool can_sleep = irqs_enabled() && (!self || self->preempt_count == 0);
+	int r;
+
+	if (self && mutex_owner(&vm.lock) == self) {
+		*why = "inside the address-space code itself";	/* a kernel bug: report it, do not deadlock */
+		return -EFAULT;
+	}
+	if (can_sleep) {
+		vm_lock();
+	} else if (mutex_trylock(&vm.lock)) {
+		*why = "while the address space was busy, with interrupts off";
+		return -EFAULT;
+	}
+	r = fault_locked(addr, error, can_sleep, why);
+	vm_unlock();
+	return r;
 }
 
+size_t vm_format_maps(char *buf, size_t size)
+{
+	size_t n;
+
+	vm_lock();
+	n = vma_format_maps(&vm.tree, buf, size);
+	vm_unlock();
+	return n;
+}
+
+/* For fault reports, maybe with interrupts off: a busy lock is not waited for (the process ends anyway). */
 void vm_print_maps(void)
 {
 	static char buf[4096];
-	size_t n = vm_format_maps(buf, sizeof(buf));
+	bool locked = mutex_trylock(&vm.lock) == 0;
+	size_t n = vma_format_maps(&vm.tree, buf, sizeof(buf));
 
+	if (locked)
+		vm_unlock();
 	printk("%s%s", buf, n >= sizeof(buf) ? "...\n" : "");
 }
 
@@ -562,7 +724,7 @@ void vm_get_stats(struct vm_stats *s)
 }
 
 /* The loader's interface (kernel/uvm.h), on the same address space. */
-int uvm_map(vaddr_t va, size_t len, int prot)
+static int uvm_map_locked(vaddr_t va, size_t len, int prot)
 {
 	long r;
 
@@ -587,9 +749,19 @@ int uvm_map(vaddr_t va, size_t len, int prot)
 			return err ? err : -ENOMEM;
 		return populate(v, va, va + len);
 	}
-	r = vm_mmap(va, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_POPULATE,
-		    NULL, 0, NULL);
+	r = mmap_locked(va, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_POPULATE,
+			NULL, 0, NULL);
 	return r < 0 ? (int)r : 0;
+}
+
+int uvm_map(vaddr_t va, size_t len, int prot)
+{
+	int r;
+
+	vm_lock();
+	r = uvm_map_locked(va, len, prot);
+	vm_unlock();
+	return r;
 }
 
 uint64_t uvm_write_begin(void)

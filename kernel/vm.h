@@ -20,7 +20,13 @@
 #define MREMAP_MAYMOVE		1
 #define MREMAP_FIXED		2
 #define MADV_NORMAL		0
+#define MADV_RANDOM		1
+#define MADV_SEQUENTIAL		2
+#define MADV_WILLNEED		3
 #define MADV_DONTNEED		4
+#define MADV_FREE		8
+#define MADV_DONTFORK		10
+#define MADV_DOFORK		11
 #define MADV_HUGEPAGE		14
 #define MADV_NOHUGEPAGE		15
 
@@ -54,6 +60,8 @@ int vm_mprotect(uint64_t addr, uint64_t len, int prot);
 long vm_mremap(uint64_t old_addr, uint64_t old_len, uint64_t new_len, int flags,
 	       uint64_t new_addr);
 int vm_madvise(uint64_t addr, uint64_t len, int advice);
+/* 0 when every page of [addr, addr+len) is mapped; -ENOMEM for a hole, -EINVAL if addr is unaligned. */
+int vm_check_mapped(uint64_t addr, uint64_t len);
 
 /* The program break: vm_brk_init after loading, then brk(2). */
 void vm_brk_init(uint64_t start);

@@ -14,12 +14,16 @@ cd "$root"
 jobs=$(nproc 2>/dev/null || echo 2)
 
 # The test kernel carries the in-kernel suites; release images do not.
-apps=(hello exitcode pie segv abitest badelf readline vmtest)
+apps=(hello exitcode pie segv abitest badelf readline vmtest polltest randtest filetest threadtest libctest)
 echo "== building"
 for app in "${apps[@]}"; do
 	make --no-print-directory -j"$jobs" BUILD="$build" APP="apps/$app" all >"$build.build.log" 2>&1 ||
 		{ cat "$build.build.log"; echo "0 passed, 1 failed"; exit 1; }
 done
+# fstest boots with an initrd packed from the tree, or one of mkinitrd.sh's (fs_dev_proc.cases).
+{ make --no-print-directory -j"$jobs" BUILD="$build" APP=apps/fstest INITRD=tests/guest/initrd all &&
+	tests/guest/mkinitrd.sh "$build/kernel/fstest"; } >"$build.build.log" 2>&1 ||
+	{ cat "$build.build.log"; echo "0 passed, 1 failed"; exit 1; }
 make --no-print-directory -j"$jobs" BUILD="$build" O="$build/ktest" KCONFIG_CONFIG="$build/ktest/.config" \
 	DEFCONFIG=configs/ktest.config APP=apps/hello all "$build/tools/kvmboot" >"$build.build.log" 2>&1 ||
 	{ cat "$build.build.log"; echo "0 passed, 1 failed"; exit 1; }
@@ -52,6 +56,7 @@ suite "kvmboot loader" tests/kvmboot/run.sh "$build/tests/kvmboot"
 suite "multiboot image tool" tests/mkmultiboot/run.sh "$build/tests/mkmultiboot"
 suite "guest cases" tests/guest/run.sh "$build" tests/guest/*.cases
 suite "static-pie randomness" tests/guest/pie_random.sh "$build"
+suite "getrandom across boots" tests/guest/random_boots.sh "$build"
 suite "console input" tests/guest/console_input.sh "$build"
 suite "virtio console" tests/guest/virtio_console.sh "$build"
 suite "virtio-blk" tests/guest/blk.sh "$build"

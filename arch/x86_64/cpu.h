@@ -3,6 +3,7 @@
 #ifndef ARCH_X86_64_CPU_H
 #define ARCH_X86_64_CPU_H
 
+#include <mote/compiler.h>
 #include <mote/types.h>
 
 #define MSR_EFER		0xc0000080
@@ -138,7 +139,7 @@ static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
 static inline void cpu_halt(void) { __asm__ volatile("hlt" ::: "memory"); }
 
-static inline uint64_t irq_save(void)
+static __force_inline uint64_t irq_save(void)
 {
 	uint64_t flags;
 	__asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) :: "memory");
@@ -153,7 +154,7 @@ static inline bool irqs_enabled(void)
 	return flags & RFLAGS_IF;
 }
 
-static inline void irq_restore(uint64_t flags)
+static __force_inline void irq_restore(uint64_t flags)
 {
 	if (flags & RFLAGS_IF)
 		irq_enable();

@@ -304,29 +304,41 @@ static void protect_leaf(uint64_t *e, vaddr_t va, int level, void *ctx)
 	*e = (*e & PTE_ADDR) | pte_bits(*(unsigned int *)ctx) | (level ? PTE_PS : 0);
 }
 
-/* Frees the tables under entry e (at `level`) that map nothing in [va, end); true if e became empty. */
+/*
+ * Frees the tables under entry e (at `level`) that map nothing in [va, end)
+ * (within e's span); true if e became empty. Only the entries over the
+ * range are visited, and the emptiness test stops at the first entry in
+ * use, looked for over the range, then just above it, then below: a
+ * munmap of a few pages costs a few hundred instructions, not a walk of
+ * every table's 512 entries.
+ */
 static bool prune(uint64_t *e, int level, vaddr_t va, vaddr_t end)
 {
 	uint64_t *t;
 	uint64_t size = level_size(level - 1);
-	bool empty = true;
+	unsigned int first = index_at(va, level - 1), last = index_at(end - 1, level - 1), i;
 
 	if (!(*e & PTE_P) || (*e & PTE_PS) || level == 0)
 		return !leaf_mapped(*e);
 	t = table(*e);
-	for (unsigned int i = 0; i < 512; i++) {
-		vaddr_t base = (va & ~(level_size(level) - 1)) + i * size;
+	for (i = first; i <= last; i++) {
+		vaddr_t base = ALIGN_DOWN(va, level_size(level)) + (uint64_t)i * size;
 
-		if (base + size > va && base < end && level > 1)
+		if (level > 1)
 			prune(&t[i], level - 1, MAX(va, base), MIN(end, base + size));
+	}
+	for (i = first; i <= last; i++)
 		if (t[i])
-			empty = false;
-	}
-	if (empty) {
-		table_free(*e & PTE_ADDR);
-		*e = 0;
-	}
-	return empty;
+			return false;
+	for (i = last + 1; i < 512; i++)
+		if (t[i])
+			return false;
+	for (i = 0; i < first; i++)
+		if (t[i])
+			return false;
+	table_free(*e & PTE_ADDR);
+	*e = 0;
+	return true;
 }
 
 void pt_prune(vaddr_t va, uint64_t len)

@@ -249,11 +249,26 @@ static void handle_exception(struct trap_frame *tf)
 {
 	struct percpu *pc = this_cpu();
 	uint64_t cr2 = tf->vector == VEC_PF || tf->vector == VEC_STACK_OVERFLOW ? read_cr2() : 0;
-	uint64_t depth = ++pc->fault_depth;
+	uint64_t depth;
 
-	/* In the lower half: maybe memory to fill on first touch. */
-	if (tf->vector == VEC_PF && cr2 < USER_TOP && pf_resolver && pf_resolver(cr2, tf->error))
-		goto out;
+	/*
+	 * In the lower half: maybe memory to fill on first touch. The resolver
+	 * may sleep on the address-space lock while other threads run (and
+	 * fault), so it runs with interrupts as the faulting code had them and
+	 * outside the nested-fault count, which is per CPU, not per thread.
+	 * cr2 is read above, before anything else can fault.
+	 */
+	if (tf->vector == VEC_PF && cr2 < USER_TOP && pf_resolver) {
+		bool resolved;
+
+		if (tf->rflags & RFLAGS_IF)
+			irq_enable();
+		resolved = pf_resolver(cr2, tf->error);
+		irq_disable();
+		if (resolved)
+			return;
+	}
+	depth = ++pc->fault_depth;
 	if ((tf->vector == VEC_PF || tf->vector == VEC_GP) && fixup_exception(tf))
 		goto out;
 	if (tf->vector == VEC_NMI) {

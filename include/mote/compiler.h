@@ -14,6 +14,8 @@
 #define __unused	__attribute__((unused))
 #define __section(s)	__attribute__((section(s)))
 #define __printf(a, b)	__attribute__((format(printf, a, b)))
+/* For the few-instruction helpers that -Os would otherwise emit out of line in every file. */
+#define __force_inline	inline __attribute__((always_inline))
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define ALIGN_UP(x, a)	(((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
