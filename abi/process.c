@@ -164,7 +164,6 @@ __noreturn void process_start(int argc, char **argv)
 	};
 	trap_set_app_fault_handler(app_fault);
 	trap_set_page_fault_resolver(app_page_fault);
-	syscall_table_init();
 	process_init();
 	vm_init();
 	r = fdtable_init();

@@ -300,7 +300,5 @@ static inline void syscall_trace_noreturn(void)
 	if (syscall_trace)
 		syscall_trace_line(syscall_frame_current(), NULL);
 }
-/* Fills the table the entry reads; before the application's first instruction. */
-void syscall_table_init(void);
 
 #endif

@@ -312,18 +312,20 @@ struct file *devfs_open_console(void)
 		.mode = S_IFCHR | 0620,
 		.nlink = 1,
 		.rdev = MKDEV(5, 1),
-		.refs = 1,		/* never freed */
+		.refs = 2,		/* its own and console_file's: never freed */
 		.atime = VFS_TIME_BOOT_INIT, .mtime = VFS_TIME_BOOT_INIT, .ctime = VFS_TIME_BOOT_INIT,
 	};
-	struct file *f = file_alloc(iget(&console_inode), NULL, &tty_ops, FILE_READ | FILE_WRITE, O_RDWR);
+	/* Static as its inode: the one reference of its own keeps it from ever being freed. */
+	static struct file console_file = {
+		.refs = 1,
+		.flags = O_RDWR,
+		.mode = FILE_READ | FILE_WRITE | FILE_STREAM,	/* a terminal has no position */
+		.inode = &console_inode,
+		.ops = &tty_ops,
+		.anon_name = "/dev/console",
+	};
 
-	if (!f) {
-		iput(&console_inode);
-		return NULL;
-	}
-	f->anon_name = "/dev/console";
-	tty_open(&console_inode, f);
-	return f;
+	return fget(&console_file);
 }
 
 /* ---------------------------------------------------------------- the tree */

@@ -5,7 +5,7 @@
 
 struct file;
 
-/* The console as an open file for fds 0-2, made without the tree: NULL when out of memory. */
+/* The console as an open file for fds 0-2, made without the tree (a new reference to one static file). */
 struct file *devfs_open_console(void);
 
 /*

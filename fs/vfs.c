@@ -16,8 +16,11 @@
 static struct mutex namespace_lock;
 
 #define DCACHE_BUCKETS 1024
-/* Buckets start zeroed and are made empty lists on first use: no boot-time loop over them. */
-static struct list_node dcache[DCACHE_BUCKETS];
+/*
+ * Allocated with the tree (16 KiB the image would otherwise map at every
+ * boot); buckets start zeroed and become empty lists on first use.
+ */
+static struct list_node *dcache;
 
 static struct list_node *dcache_bucket(uint32_t hash)
 {
@@ -463,8 +466,9 @@ static void build_tree(void)
 		vfs_unlock();
 		return;
 	}
+	dcache = kcalloc(DCACHE_BUCKETS, sizeof(*dcache));
 	sb = ramfs_create("rootfs");
-	if (!sb)
+	if (!sb || !dcache)
 		panic("no memory for the root file system");
 	mounts[0] = (struct mount){ sb, sb->root, NULL };
 	mount_count = 1;

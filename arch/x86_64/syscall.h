@@ -43,7 +43,7 @@ typedef long (*syscall_handler_fn)(long a0, long a1, long a2, long a3, long a4, 
 void arch_syscall_init(void);
 
 /* Implemented by abi/: the handlers, NULL where a number has none. */
-extern syscall_handler_fn syscall_table[SYSCALL_TABLE_SIZE];
+extern const syscall_handler_fn syscall_table[SYSCALL_TABLE_SIZE];
 /* Whether to call syscall_trace_line after every call. */
 extern bool syscall_trace;
 /* A number without a handler: returns -ENOSYS (and says so once). */
