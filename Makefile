@@ -36,7 +36,9 @@ all: $(IMG)/mote.elf $(IMG)/mote.mb
 KCONF_ENV := KCONFIG_CONFIG=$(abspath $(KCONFIG_CONFIG))
 AUTOCONF := $(O)/include/generated/autoconf.h
 
-$(KCONFIG_CONFIG):
+# A flavour built from a defconfig (make test's, make bench's) follows it when it changes;
+# the default .config is the user's own (make menuconfig) and is only created here.
+$(KCONFIG_CONFIG): $(DEFCONFIG)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(KCONF_ENV) kconfig-conf --defconfig=$(if $(DEFCONFIG),$(DEFCONFIG),configs/defconfig) Kconfig >/dev/null
 
