@@ -84,6 +84,7 @@ static bool app_page_fault(uint64_t addr, uint64_t error)
 static void process_init(void)
 {
 	mutex_init(&proc.lock);
+	waitq_init(&proc.sig_wq);
 	list_init(&proc.threads);
 	main_thread.thread = thread_current();
 	main_thread.tid = proc.last_tid = 1;

@@ -56,6 +56,8 @@ struct process {
 	bool threaded;			/* has had a second thread (strace lines name their thread) */
 	uint64_t exited_cpu_ticks;	/* CPU time of threads that ended */
 	uint64_t sig_pending;		/* process-directed signals not yet taken by a thread */
+	uint64_t sig_seq;		/* counts signals sent: sigtimedwait sleeps until it moves */
+	struct waitq sig_wq;		/* threads in sigtimedwait */
 	struct app_sigaction sigactions[APP_NSIG];
 	struct app_rlimit rlimits[APP_NRLIMIT];
 };

@@ -3,8 +3,10 @@
 #include <mote/errno.h>
 #include "abi/process.h"
 #include "abi/syscall.h"
+#include "abi/timespec.h"
 #include "abi/usercopy.h"
 #include "kernel/log.h"
+#include "kernel/time.h"
 #include "lib/string.h"
 
 /*
@@ -117,6 +119,8 @@ static long send_locked(struct app_thread *to, long sig)
 		return -EINVAL;
 	if (sig == 0)
 		return 0;	/* only asks whether the target exists */
+	proc.sig_seq++;
+	waitq_wake(&proc.sig_wq, -1);	/* sigtimedwait callers look again */
 	if (to) {
 		to->sig_pending |= BIT(sig);
 		deliver_locked(to);
@@ -270,4 +274,97 @@ long sys_sigaltstack(long ss, long old_ss, long a2, long a3, long a4, long a5)
 		at->altstack_flags = n.flags;
 	}
 	return 0;
+}
+
+/* Linux include/uapi/asm-generic/siginfo.h: si_code of signals sent by kill and by tkill/tgkill. */
+#define SI_USER		0
+#define SI_QUEUE	(-1)
+#define SI_TKILL	(-6)
+
+/* The siginfo_t a taken signal is described by: 128 bytes, signo, errno, code, then the sender. */
+struct siginfo_user {
+	int32_t signo, err, code, pad;
+	int32_t pid;
+	uint32_t uid;
+	uint64_t value;
+	uint8_t rest[96];
+};
+_Static_assert(sizeof(struct siginfo_user) == 128, "siginfo_t is 128 bytes");
+
+/*
+ * rt_sigtimedwait(2): takes a pending signal of `set` (the thread's own
+ * first, then the process's) without running any handler, waiting for
+ * one until the timeout: the signal's number, -EAGAIN at the timeout,
+ * -EINVAL, -EFAULT. The sigwait pattern (block, then wait) needs no
+ * handler delivery.
+ */
+long sys_rt_sigtimedwait(long uset, long uinfo, long uts, long size, long a4, long a5)
+{
+	uint64_t set, ns = 0, deadline = 0, seq, flags;
+	struct app_thread *at = app_current();
+
+	(void)a4, (void)a5;
+	if (size != SIGSET_SIZE)
+		return -EINVAL;
+	if (copy_from_user(&set, (uint64_t)uset, sizeof(set)))
+		return -EFAULT;
+	set &= ~UNBLOCKABLE;
+	if (uts) {
+		long r = timespec_read((uint64_t)uts, &ns);
+
+		if (r)
+			return r;
+		deadline = ns ? timespec_deadline(CLOCK_MONOTONIC, false, ns) : 0;
+	}
+	for (;;) {
+		uint64_t mine, ready;
+		struct waiter w;
+		int r = 0;
+
+		process_lock();
+		mine = at->sig_pending & set;
+		ready = (mine | proc.sig_pending) & set;
+		if (ready) {
+			int sig = __builtin_ctzll(ready) + 1;
+			struct siginfo_user si;
+
+			memset(&si, 0, sizeof(si));
+			si.signo = sig;
+			si.code = (mine & BIT(sig)) ? SI_TKILL : SI_USER;
+			si.pid = 1;
+			if (mine & BIT(sig))
+				at->sig_pending &= ~BIT(sig);
+			else
+				proc.sig_pending &= ~BIT(sig);
+			process_unlock();
+			if (uinfo && copy_to_user((uint64_t)uinfo, &si, sizeof(si)))
+				return -EFAULT;
+			return sig;
+		}
+		seq = proc.sig_seq;
+		process_unlock();
+		if (uts && (!ns || (deadline && time_monotonic_ns() >= deadline)))
+			return -EAGAIN;
+		flags = spin_lock_irqsave(&proc.sig_wq.lock);
+		/* A sender bumps the count before it wakes the queue, under this lock: no lost wake-up. */
+		if (READ_ONCE(proc.sig_seq) == seq)
+			r = waitq_wait_locked(&proc.sig_wq, &w, 0, &flags, deadline);
+		spin_unlock_irqrestore(&proc.sig_wq.lock, flags);
+		if (r == -ETIMEDOUT)
+			deadline = 1;	/* in the past: look once more, then EAGAIN */
+	}
+}
+
+/* rt_sigqueueinfo(2) to ourselves: queued like kill (the value is not kept: no handler reads it yet). */
+long sys_rt_sigqueueinfo(long pid, long sig, long uinfo, long a3, long a4, long a5)
+{
+	struct siginfo_user si;
+
+	(void)a3, (void)a4, (void)a5;
+	if (copy_from_user(&si, (uint64_t)uinfo, sizeof(si)))
+		return -EFAULT;
+	/* Only a negative si_code may be chosen by a sender (rt_sigqueueinfo(2): EPERM otherwise). */
+	if (si.code >= 0 || si.code == SI_TKILL)
+		return -EPERM;
+	return sys_kill(pid, sig, 0, 0, 0, 0);
 }

@@ -155,6 +155,8 @@
 	X(SYS_prctl, sys_prctl, "prctl")	\
 	X(SYS_times, sys_times, "times")	\
 	X(SYS_getrusage, sys_getrusage, "getrusage")	\
+	X(SYS_rt_sigtimedwait, sys_rt_sigtimedwait, "rt_sigtimedwait")	\
+	X(SYS_rt_sigqueueinfo, sys_rt_sigqueueinfo, "rt_sigqueueinfo")	\
 	X(SYS_getrandom, sys_getrandom, "getrandom")		\
 	SYSCALLS_PIPES_POLL(X)
 

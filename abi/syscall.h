@@ -122,6 +122,8 @@ typedef long (*syscall_fn)(long a0, long a1, long a2, long a3, long a4, long a5)
 #define SYS_kill		62
 #define SYS_getrlimit		97
 #define SYS_rt_sigpending	127
+#define SYS_rt_sigtimedwait	128
+#define SYS_rt_sigqueueinfo	129
 #define SYS_sigaltstack		131
 #define SYS_setrlimit		160
 #define SYS_tkill		200
@@ -269,6 +271,8 @@ long sys_prlimit64(long pid, long res, long new_rlim, long old_rlim, long, long)
 long sys_rt_sigaction(long sig, long act, long oact, long size, long, long);
 long sys_rt_sigprocmask(long how, long set, long oset, long size, long, long);
 long sys_rt_sigpending(long set, long size, long, long, long, long);
+long sys_rt_sigtimedwait(long, long, long, long, long, long);
+long sys_rt_sigqueueinfo(long, long, long, long, long, long);
 long sys_sigaltstack(long ss, long old_ss, long, long, long, long);
 long sys_kill(long pid, long sig, long, long, long, long);
 long sys_tkill(long tid, long sig, long, long, long, long);
