@@ -80,7 +80,8 @@ KSRCS := $(filter-out $(if $(filter y,$(CONFIG_PCI)),,drivers/pci/% tests/guest/
 	$(if $(filter y,$(CONFIG_PIPES_POLL)),,fs/pipe.c fs/eventfd.c fs/eventpoll.c abi/sys_pipe.c abi/sys_poll.c tests/guest/ktest_poll.c) \
 	$(if $(filter y,$(CONFIG_SYSCALL_TRACE)),,abi/strace.c) \
 	$(if $(filter y,$(CONFIG_PROCFS)),,fs/procfs.c) \
-	$(if $(filter y,$(CONFIG_INITRD)),,fs/initrd.c lib/cpio.c),$(KSRCS))
+	$(if $(filter y,$(CONFIG_INITRD)),,fs/initrd.c lib/cpio.c) \
+	$(if $(filter y,$(CONFIG_LWIP)),,net/lwip/% tests/guest/ktest_lwip.c),$(KSRCS))
 KOBJS := $(patsubst %,$(O)/obj/%.o,$(basename $(KSRCS)))
 
 KOPT ?= -O2
@@ -125,6 +126,39 @@ $(O)/obj/%.o: %.S $(AUTOCONF) Makefile
 	$(Q)mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	$(Q)$(CC) $(KASFLAGS) -MMD -MP -c $< -o $@
+
+# lwIP (CONFIG_LWIP): Debian's source package, fetched into $(BUILD)/lwip by scripts/fetch-lwip
+# before anything that includes its headers is compiled; never committed. Only the core,
+# IPv4, Ethernet and tcpip.c (the thread and core lock) are built: no sockets.c, netconn
+# or api/err.c (errno mapping, which only the socket layer needs).
+LWIP_STAMP := $(BUILD)/lwip/.fetched
+LWIP_SRC := $(BUILD)/lwip/src/src
+LWIP_CSRCS := $(addprefix core/,def.c dns.c inet_chksum.c init.c ip.c mem.c memp.c netif.c pbuf.c \
+	raw.c stats.c sys.c tcp.c tcp_in.c tcp_out.c timeouts.c udp.c) \
+	$(addprefix core/ipv4/,dhcp.c etharp.c icmp.c ip4.c ip4_addr.c ip4_frag.c) \
+	netif/ethernet.c api/tcpip.c
+# Our lwipopts.h and arch/ first, then <string.h>/<stdlib.h> for lwIP's includes, then lwIP's headers.
+LWIP_INC := -Inet/lwip -Inet/lwip/include -I$(LWIP_SRC)/include
+ifeq ($(CONFIG_LWIP),y)
+LWIP_OBJS := $(patsubst %.c,$(O)/obj/lwip/%.o,$(LWIP_CSRCS))
+LWIP_USERS := $(filter $(O)/obj/net/lwip/% $(O)/obj/tests/guest/ktest_lwip.o,$(KOBJS))
+KOBJS += $(LWIP_OBJS)
+$(LWIP_USERS): KCFLAGS += $(LWIP_INC)
+$(LWIP_USERS): $(LWIP_STAMP)
+endif
+
+$(LWIP_STAMP): scripts/fetch-lwip
+	$(Q)scripts/fetch-lwip $(BUILD)
+$(addprefix $(LWIP_SRC)/,$(LWIP_CSRCS)): $(LWIP_STAMP) ;
+
+# lwIP's own files are built with our flags; only the warnings its code trips are relaxed, for it alone.
+LWIP_WARN := -Wno-unused-parameter -Wno-sign-compare
+# clang: tcp.c compares a u16_t MSS with TCP_WND / 2, which a scaled window puts above 65535 (harmless).
+LWIP_WARN += $(if $(shell $(CC) --version 2>/dev/null | grep clang),-Wno-tautological-constant-out-of-range-compare)
+$(O)/obj/lwip/%.o: $(LWIP_SRC)/%.c $(LWIP_STAMP) $(AUTOCONF) Makefile net/lwip/lwipopts.h
+	$(Q)mkdir -p $(dir $@)
+	@echo "  CC      lwip/$*.c"
+	$(Q)$(CC) $(KCFLAGS) $(LWIP_INC) $(LWIP_WARN) -MMD -MP -c $< -o $@
 
 -include $(KOBJS:.o=.d)
 

@@ -30,6 +30,7 @@
 #include "kernel/time.h"
 #include "kernel/timer.h"
 #include "lib/string.h"
+#include "net/lwip/lwip_port.h"
 #include "plat/plat.h"
 
 struct cmdline kernel_cmdline;
@@ -144,6 +145,10 @@ static __noreturn void kernel_main_stack(void *arg)
 	pr_debug("%s, %lu KiB free, FPU %s (%zu bytes)\n", plat_name(),
 		 page_alloc_free_bytes() / 1024, fpu_method(), fpu_state_size());
 	ktest_run_selected();
+#ifdef CONFIG_LWIP
+	/* After the test suites: ktest=net_raw drives eth0 itself, ktest=lwip starts lwIP when it wants. */
+	(void)lwip_port_start();
+#endif
 	process_start((int)kernel_cmdline.argc, kernel_cmdline.argv);
 }
 

@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* lwIP's netif over a Mote netdev: frames in and out, checksum offload, link state, address configuration. */
+#include <mote/errno.h>
+#include "kernel/completion.h"
+#include "kernel/init.h"
+#include "kernel/log.h"
+#include "kernel/semaphore.h"
+#include "kernel/thread.h"
+#include "kernel/time.h"
+#include "lib/string.h"
+#include "lwip/dhcp.h"
+#include "lwip/dns.h"
+#include "lwip/etharp.h"
+#include "lwip/inet_chksum.h"
+#include "lwip/init.h"
+#include "lwip/netif.h"
+#include "lwip/tcpip.h"
+#include "net/lwip/lwip_port.h"
+#include "net/netdev.h"
+#include "netif/ethernet.h"
+
+#define RX_BURST	32
+#define DHCP_WAIT_NS	(10 * NSEC_PER_SEC)	/* slirp answers in milliseconds; a slow DHCP server in seconds */
+#define ETH_HLEN	14
+#define ETH_P_IP	0x0800
+#define IPPROTO_TCP	6
+#define IPPROTO_UDP	17
+
+struct port_netif {
+	struct netif nif;
+	struct netdev *dev;
+	struct semaphore rx_wake;
+	u16_t tx_flags;			/* the NETIF_CHECKSUM_GEN_* lwIP does itself */
+	struct completion addr_ready;	/* the first time an address is set */
+};
+
+static struct port_netif eth0;
+static bool started;
+
+static uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/*
+ * Where a frame's TCP or UDP checksum lies (start from the frame's first
+ * byte, offset within the transport header), or false for anything the
+ * device cannot finish alone: not IPv4, not TCP/UDP, or a fragment (the
+ * checksum covers the whole datagram, which no one fragment holds).
+ */
+static bool l4_csum_place(const uint8_t *f, size_t len, uint16_t *start, uint16_t *offset)
+{
+	const uint8_t *ip = f + ETH_HLEN;
+	size_t ihl;
+
+	if (len < ETH_HLEN + 20 || be16(f + 12) != ETH_P_IP || (ip[0] >> 4) != 4)
+		return false;
+	ihl = (size_t)(ip[0] & 0xf) * 4;
+	if (ihl < 20 || len < ETH_HLEN + ihl + 8 || (be16(ip + 6) & 0x3fff) != 0)
+		return false;
+	*start = (uint16_t)(ETH_HLEN + ihl);
+	if (ip[9] == IPPROTO_TCP && len >= ETH_HLEN + ihl + 20)
+		*offset = 16;
+	else if (ip[9] == IPPROTO_UDP)
+		*offset = 6;
+	else
+		return false;
+	return true;
+}
+
+/*
+ * With NETDEV_F_TX_CSUM lwIP leaves TCP and UDP checksums at 0 (its
+ * GEN flags are off); the device wants the pseudo-header sum there
+ * (RFC 793 §3.1, RFC 768), folded but not complemented.
+ */
+static void tx_offload(struct netbuf *b)
+{
+	uint8_t *f = b->buf + b->off, *ip = f + ETH_HLEN;
+	uint16_t start, offset, l4len;
+	uint32_t sum = 0;
+
+	if (!l4_csum_place(f, b->len, &start, &offset))
+		return;
+	l4len = (uint16_t)(be16(ip + 2) - (start - ETH_HLEN));
+	for (int i = 12; i < 20; i += 2)
+		sum += be16(ip + i);
+	sum += ip[9];
+	sum += l4len;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	f[start + offset] = (uint8_t)(sum >> 8);
+	f[start + offset + 1] = (uint8_t)sum;
+	b->csum_start = start;
+	b->csum_offset = offset;
+	b->csum_needed = true;
+}
+
+static err_t port_linkoutput(struct netif *nif, struct pbuf *p)
+{
+	struct port_netif *pn = nif->state;
+	struct netdev *d = pn->dev;
+	struct netbuf *b = netbuf_alloc();
+
+	if (!b)
+		return ERR_MEM;
+	if (b->off < d->tx_headroom || p->tot_len > NETBUF_SIZE - b->off) {
+		netbuf_free(b);
+		return ERR_IF;
+	}
+	b->len = (uint16_t)pbuf_copy_partial(p, b->buf + b->off, p->tot_len, 0);
+	b->csum_needed = false;
+	if (d->features & NETDEV_F_TX_CSUM)
+		tx_offload(b);
+	/* A full ring empties as the device sends: let it, a few times, before dropping (TCP resends). */
+	for (int tries = 0; tries < 4; tries++) {
+		if (d->tx_burst(d, &b, 1) == 1)
+			return ERR_OK;
+		sched_yield();
+	}
+	netbuf_free(b);
+	return ERR_MEM;
+}
+
+static void port_rx_notify(struct netdev *d)
+{
+	(void)sem_up(&((struct port_netif *)d->rx_notify_arg)->rx_wake);
+}
+
+/* Called under the core lock: lwIP sees the device's link state. */
+static void sync_link(struct port_netif *pn)
+{
+	if (pn->dev->link_up && !netif_is_link_up(&pn->nif))
+		netif_set_link_up(&pn->nif);
+	else if (!pn->dev->link_up && netif_is_link_up(&pn->nif))
+		netif_set_link_down(&pn->nif);
+}
+
+/*
+ * Frames are copied into pool pbufs (one pbuf per frame, see
+ * PBUF_POOL_BUFSIZE) and handed to ethernet_input under one core lock
+ * per burst. TCP and UDP checksums are checked by lwIP unless the device
+ * vouched for this frame (csum_valid); that is decided per frame by
+ * switching the netif's CHECK flags, which only this thread reads for
+ * input, under the same lock.
+ */
+static void *port_rx_thread(void *arg)
+{
+	struct port_netif *pn = arg;
+	struct netdev *d = pn->dev;
+	struct netbuf *bufs[RX_BURST];
+	unsigned int n;
+
+	for (;;) {
+		(void)sem_down(&pn->rx_wake);
+		do {
+			n = d->rx_burst(d, bufs, RX_BURST);
+			LOCK_TCPIP_CORE();
+			sync_link(pn);
+			for (unsigned int i = 0; i < n; i++) {
+				struct netbuf *b = bufs[i];
+				uint16_t start, offset;
+				u16_t flags = pn->tx_flags | NETIF_CHECKSUM_CHECK_IP |
+					      NETIF_CHECKSUM_CHECK_ICMP;
+				struct pbuf *p = pbuf_alloc(PBUF_RAW, b->len, PBUF_POOL);
+
+				if (!p) {
+					d->stats.rx_dropped++;
+					netbuf_free(b);
+					continue;
+				}
+				(void)pbuf_take(p, b->buf + b->off, b->len);
+				if (!b->csum_valid || !l4_csum_place(b->buf + b->off, b->len, &start, &offset))
+					flags |= NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP;
+				netbuf_free(b);
+				NETIF_SET_CHECKSUM_CTRL(&pn->nif, flags);
+				if (ethernet_input(p, &pn->nif) != ERR_OK)
+					pbuf_free(p);
+			}
+			NETIF_SET_CHECKSUM_CTRL(&pn->nif, pn->tx_flags | (NETIF_CHECKSUM_ENABLE_ALL & 0xff00));
+			UNLOCK_TCPIP_CORE();
+		} while (n == RX_BURST);
+	}
+	return NULL;
+}
+
+static err_t port_netif_init(struct netif *nif)
+{
+	struct port_netif *pn = nif->state;
+	struct netdev *d = pn->dev;
+
+	nif->name[0] = 'e';
+	nif->name[1] = 't';
+	nif->mtu = d->mtu;
+	nif->hwaddr_len = ETH_HWADDR_LEN;
+	memcpy(nif->hwaddr, d->mac, ETH_HWADDR_LEN);
+	nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
+	nif->output = etharp_output;
+	nif->linkoutput = port_linkoutput;
+	pn->tx_flags = NETIF_CHECKSUM_GEN_IP | NETIF_CHECKSUM_GEN_ICMP;
+	if (!(d->features & NETDEV_F_TX_CSUM))
+		pn->tx_flags |= NETIF_CHECKSUM_GEN_TCP | NETIF_CHECKSUM_GEN_UDP;
+	NETIF_SET_CHECKSUM_CTRL(nif, pn->tx_flags | (NETIF_CHECKSUM_ENABLE_ALL & 0xff00));
+	return ERR_OK;
+}
+
+static void port_status_changed(struct netif *nif)
+{
+	struct port_netif *pn = nif->state;
+
+	if (!ip4_addr_isany_val(*netif_ip4_addr(nif)))
+		complete_all(&pn->addr_ready);
+}
+
+/* A dotted quad, each part 0-255 in decimal, ending at `end` (a strict inet_pton, not inet_aton). */
+static bool parse_ip4(const char *s, const char *end, ip4_addr_t *out)
+{
+	uint32_t v = 0;
+
+	for (int part = 0; part < 4; part++) {
+		unsigned int x = 0, digits = 0;
+
+		while (s < end && *s >= '0' && *s <= '9' && digits < 4) {
+			x = x * 10 + (unsigned int)(*s++ - '0');
+			digits++;
+		}
+		if (!digits || digits > 3 || x > 255)
+			return false;
+		v = v << 8 | x;
+		if (part < 3 && (s >= end || *s++ != '.'))
+			return false;
+	}
+	if (s != end)
+		return false;
+	ip4_addr_set_u32(out, lwip_htonl(v));
+	return true;
+}
+
+static bool parse_param(const char *key, ip4_addr_t *addr, int *prefix)
+{
+	const char *s = cmdline_get(&kernel_cmdline, key), *slash;
+
+	if (!s)
+		return false;
+	slash = strchr(s, '/');
+	if (prefix) {
+		int p = 0;
+
+		if (!slash || !slash[1])
+			goto bad;
+		for (const char *c = slash + 1; *c; c++) {
+			if (*c < '0' || *c > '9' || (p = p * 10 + (*c - '0')) > 32)
+				goto bad;
+		}
+		*prefix = p;
+	} else if (slash) {
+		goto bad;
+	}
+	if (!parse_ip4(s, slash ? slash : s + strlen(s), addr))
+		goto bad;
+	return true;
+bad:
+	pr_warn("%s=%s: not %s; ignored\n", key, s, prefix ? "ADDR/PREFIX (e.g. 10.0.2.15/24)" : "an IPv4 address");
+	return false;
+}
+
+static int prefix_len(const ip4_addr_t *mask)
+{
+	uint32_t m = lwip_ntohl(ip4_addr_get_u32(mask));
+	int n = 0;
+
+	for (; m; m <<= 1)
+		n++;
+	return n;
+}
+
+static void tcpip_ready(void *arg)
+{
+	complete(arg);
+}
+
+int lwip_port_start(void)
+{
+	struct netdev *d = netdev_find("eth0");
+	struct completion ready;
+	ip4_addr_t ip, mask, gw, dns;
+	int prefix = 0;
+	bool fixed, have_gw;
+	struct thread *t;
+
+	if (!d)
+		return -ENODEV;
+	if (started)
+		return 0;
+	completion_init(&ready);
+	tcpip_init(tcpip_ready, &ready);
+	(void)wait_for_completion(&ready);
+
+	eth0.dev = d;
+	sem_init(&eth0.rx_wake, 0);
+	completion_init(&eth0.addr_ready);
+	fixed = parse_param("netdev.ip", &ip, &prefix);
+	have_gw = parse_param("netdev.gw", &gw, NULL);
+	if (!fixed) {
+		ip4_addr_set_zero(&ip);
+		ip4_addr_set_zero(&mask);
+	} else {
+		ip4_addr_set_u32(&mask, prefix ? lwip_htonl(~0u << (32 - prefix)) : 0);
+	}
+	if (!have_gw || !fixed)
+		ip4_addr_set_zero(&gw);
+
+	LOCK_TCPIP_CORE();
+	if (!netif_add(&eth0.nif, &ip, &mask, &gw, &eth0, port_netif_init, tcpip_input)) {
+		UNLOCK_TCPIP_CORE();
+		pr_err("%s: lwIP refused the interface\n", d->name);
+		return -EINVAL;
+	}
+	netif_set_default(&eth0.nif);
+	netif_set_status_callback(&eth0.nif, port_status_changed);
+	netif_set_up(&eth0.nif);
+	sync_link(&eth0);
+	if (parse_param("netdev.dns", &dns, NULL))
+		dns_setserver(0, &dns);
+	if (!fixed)
+		(void)dhcp_start(&eth0.nif);
+	UNLOCK_TCPIP_CORE();
+
+	t = thread_create("net-rx", port_rx_thread, &eth0, 0, TCPIP_THREAD_PRIO);
+	if (!t) {
+		pr_err("%s: no memory for the receive thread\n", d->name);
+		return -ENOMEM;
+	}
+	(void)thread_detach(t);
+	netdev_set_rx_notify(d, port_rx_notify, &eth0);
+	started = true;
+
+	if (!fixed &&
+	    wait_for_completion_timeout(&eth0.addr_ready, time_monotonic_ns() + DHCP_WAIT_NS)) {
+		pr_warn("%s: no DHCP lease after %llu s; still asking\n", d->name,
+			(unsigned long long)(DHCP_WAIT_NS / NSEC_PER_SEC));
+		return -ETIMEDOUT;
+	}
+	LOCK_TCPIP_CORE();
+	ip = *netif_ip4_addr(&eth0.nif);
+	mask = *netif_ip4_netmask(&eth0.nif);
+	gw = *netif_ip4_gw(&eth0.nif);
+	UNLOCK_TCPIP_CORE();
+	{
+		char a[16], g[16];
+
+		ip4addr_ntoa_r(&ip, a, sizeof(a));
+		ip4addr_ntoa_r(&gw, g, sizeof(g));
+		pr_info("%s: %s/%d gw %s (%s)\n", d->name, a, prefix_len(&mask), g,
+			fixed ? "static" : "dhcp");
+	}
+	return 0;
+}
+
+struct netif *lwip_port_netif(void)
+{
+	return started ? &eth0.nif : NULL;
+}
