@@ -65,18 +65,12 @@ static const char *kinds_of(long nr)
 /* Appends a quoted string from the application (at most 48 bytes shown), or its address if unreadable. */
 static size_t put_string(char *buf, size_t size, uint64_t uaddr)
 {
-	char s[49];
-	long n = copy_string_from_user(s, uaddr, sizeof(s));
+	char s[50];
+	long n = copy_string_from_user_cut(s, uaddr, sizeof(s));
 
-	if (n == -ENAMETOOLONG) {
-		if (copy_from_user(s, uaddr, sizeof(s) - 1))
-			return fmt_snprintf(buf, size, "%#lx", uaddr);
-		s[sizeof(s) - 1] = 0;
-		return fmt_snprintf(buf, size, "\"%s\"...", s);
-	}
 	if (n < 0)
 		return fmt_snprintf(buf, size, "%#lx", uaddr);
-	return fmt_snprintf(buf, size, "\"%s\"", s);
+	return fmt_snprintf(buf, size, n == sizeof(s) - 1 ? "\"%.48s\"..." : "\"%s\"", s);
 }
 
 size_t strace_format_args(char *buf, size_t size, long nr, const uint64_t args[6])

@@ -70,18 +70,10 @@ long sys_prctl(long option, long arg2, long a2, long a3, long a4, long a5)
 	(void)a2, (void)a3, (void)a4, (void)a5;
 	switch (option) {
 	case PR_SET_NAME:
-		if (copy_from_user(name, (uint64_t)arg2, 1))
-			return -EFAULT;
 		/* Up to 15 bytes are taken; a longer name is cut, as Linux does. */
-		for (size_t i = 0; i < sizeof(name); i++) {
-			if (i == sizeof(name) - 1 || copy_from_user(&name[i], (uint64_t)arg2 + i, 1)) {
-				name[i] = 0;
-				break;
-			}
-			if (!name[i])
-				break;
-		}
-		strlcpy(t->name, name, sizeof(t->name) < sizeof(name) ? sizeof(t->name) : sizeof(name));
+		if (copy_string_from_user_cut(name, (uint64_t)arg2, sizeof(name)) < 0)
+			return -EFAULT;
+		strlcpy(t->name, name, sizeof(t->name));
 		return 0;
 	case PR_GET_NAME:
 		memset(name, 0, sizeof(name));

@@ -41,3 +41,16 @@ long copy_string_from_user(char *dst, uint64_t usrc, size_t max)
 		return -EFAULT;
 	return len;
 }
+
+long copy_string_from_user_cut(char *dst, uint64_t usrc, size_t max)
+{
+	long len = copy_string_from_user(dst, usrc, max);
+
+	if (len != -ENAMETOOLONG)
+		return len;
+	/* The first max-1 bytes were all found readable and non-NUL. */
+	if (arch_user_copy(dst, (const void *)usrc, max - 1))
+		return -EFAULT;
+	dst[max - 1] = 0;
+	return (long)(max - 1);
+}
