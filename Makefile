@@ -81,7 +81,8 @@ KSRCS := $(filter-out $(if $(filter y,$(CONFIG_PCI)),,drivers/pci/% tests/guest/
 	$(if $(filter y,$(CONFIG_SYSCALL_TRACE)),,abi/strace.c) \
 	$(if $(filter y,$(CONFIG_PROCFS)),,fs/procfs.c) \
 	$(if $(filter y,$(CONFIG_INITRD)),,fs/initrd.c lib/cpio.c) \
-	$(if $(filter y,$(CONFIG_LWIP)),,net/lwip/% tests/guest/ktest_lwip.c),$(KSRCS))
+	$(if $(filter y,$(CONFIG_SOCKETS)),,net/socket.c net/unix.c abi/sys_socket.c) \
+	$(if $(filter y,$(CONFIG_LWIP)),,net/lwip/% tests/guest/ktest_lwip%.c),$(KSRCS))
 KOBJS := $(patsubst %,$(O)/obj/%.o,$(basename $(KSRCS)))
 
 KOPT ?= -O2
@@ -141,7 +142,7 @@ LWIP_CSRCS := $(addprefix core/,def.c dns.c inet_chksum.c init.c ip.c mem.c memp
 LWIP_INC := -Inet/lwip -Inet/lwip/include -I$(LWIP_SRC)/include
 ifeq ($(CONFIG_LWIP),y)
 LWIP_OBJS := $(patsubst %.c,$(O)/obj/lwip/%.o,$(LWIP_CSRCS))
-LWIP_USERS := $(filter $(O)/obj/net/lwip/% $(O)/obj/tests/guest/ktest_lwip.o,$(KOBJS))
+LWIP_USERS := $(filter $(O)/obj/net/lwip/% $(O)/obj/tests/guest/ktest_lwip%.o,$(KOBJS))
 KOBJS += $(LWIP_OBJS)
 $(LWIP_USERS): KCFLAGS += $(LWIP_INC)
 $(LWIP_USERS): $(LWIP_STAMP)

@@ -31,6 +31,31 @@
 #define SYSCALLS_PIPES_POLL(X)
 #endif
 
+/* Sockets (abi/sys_socket.c): CONFIG_SOCKETS. */
+#ifdef CONFIG_SOCKETS
+#define SYSCALLS_SOCKETS(X)					\
+	X(SYS_socket, sys_socket, "socket")			\
+	X(SYS_connect, sys_connect, "connect")			\
+	X(SYS_accept, sys_accept, "accept")			\
+	X(SYS_sendto, sys_sendto, "sendto")			\
+	X(SYS_recvfrom, sys_recvfrom, "recvfrom")		\
+	X(SYS_sendmsg, sys_sendmsg, "sendmsg")			\
+	X(SYS_recvmsg, sys_recvmsg, "recvmsg")			\
+	X(SYS_shutdown, sys_shutdown, "shutdown")		\
+	X(SYS_bind, sys_bind, "bind")				\
+	X(SYS_listen, sys_listen, "listen")			\
+	X(SYS_getsockname, sys_getsockname, "getsockname")	\
+	X(SYS_getpeername, sys_getpeername, "getpeername")	\
+	X(SYS_socketpair, sys_socketpair, "socketpair")		\
+	X(SYS_setsockopt, sys_setsockopt, "setsockopt")		\
+	X(SYS_getsockopt, sys_getsockopt, "getsockopt")		\
+	X(SYS_accept4, sys_accept4, "accept4")			\
+	X(SYS_recvmmsg, sys_recvmmsg, "recvmmsg")		\
+	X(SYS_sendmmsg, sys_sendmmsg, "sendmmsg")
+#else
+#define SYSCALLS_SOCKETS(X)
+#endif
+
 /* Every implemented call once: number, handler, name (for strace). */
 #define SYSCALLS(X)						\
 	X(SYS_read, sys_read, "read")				\
@@ -158,7 +183,8 @@
 	X(SYS_rt_sigtimedwait, sys_rt_sigtimedwait, "rt_sigtimedwait")	\
 	X(SYS_rt_sigqueueinfo, sys_rt_sigqueueinfo, "rt_sigqueueinfo")	\
 	X(SYS_getrandom, sys_getrandom, "getrandom")		\
-	SYSCALLS_PIPES_POLL(X)
+	SYSCALLS_PIPES_POLL(X)					\
+	SYSCALLS_SOCKETS(X)
 
 #define NR(nr, fn, name) nr,
 #define NAME(nr, fn, name) name "\0"

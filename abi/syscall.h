@@ -23,6 +23,21 @@ typedef long (*syscall_fn)(long a0, long a1, long a2, long a3, long a4, long a5)
 #define SYS_madvise		28
 #define SYS_sched_yield		24
 #define SYS_getpid		39
+#define SYS_socket		41
+#define SYS_connect		42
+#define SYS_accept		43
+#define SYS_sendto		44
+#define SYS_recvfrom		45
+#define SYS_sendmsg		46
+#define SYS_recvmsg		47
+#define SYS_shutdown		48
+#define SYS_bind		49
+#define SYS_listen		50
+#define SYS_getsockname		51
+#define SYS_getpeername		52
+#define SYS_socketpair		53
+#define SYS_setsockopt		54
+#define SYS_getsockopt		55
 #define SYS_exit		60
 #define SYS_uname		63
 #define SYS_gettimeofday	96
@@ -147,9 +162,12 @@ typedef long (*syscall_fn)(long a0, long a1, long a2, long a3, long a4, long a5)
 #define SYS_ppoll		271
 #define SYS_epoll_pwait		281
 #define SYS_eventfd		284
+#define SYS_accept4		288
 #define SYS_eventfd2		290
 #define SYS_epoll_create1	291
 #define SYS_pipe2		293
+#define SYS_recvmmsg		299
+#define SYS_sendmmsg		307
 #define SYS_epoll_pwait2	441
 #define SYS_MAX			512
 
@@ -281,6 +299,26 @@ long sys_tgkill(long tgid, long tid, long sig, long, long, long);
 /* pipes, eventfd, readiness */
 long sys_pipe(long fds, long, long, long, long, long);
 long sys_pipe2(long fds, long flags, long, long, long, long);
+
+/* abi/sys_socket.c (CONFIG_SOCKETS) */
+long sys_socket(long family, long type, long protocol, long, long, long);
+long sys_socketpair(long family, long type, long protocol, long sv, long, long);
+long sys_bind(long fd, long addr, long len, long, long, long);
+long sys_listen(long fd, long backlog, long, long, long, long);
+long sys_accept(long fd, long addr, long len, long, long, long);
+long sys_accept4(long fd, long addr, long len, long flags, long, long);
+long sys_connect(long fd, long addr, long len, long, long, long);
+long sys_sendto(long fd, long buf, long n, long flags, long addr, long alen);
+long sys_recvfrom(long fd, long buf, long n, long flags, long addr, long alen);
+long sys_sendmsg(long fd, long msg, long flags, long, long, long);
+long sys_recvmsg(long fd, long msg, long flags, long, long, long);
+long sys_sendmmsg(long fd, long vec, long vlen, long flags, long, long);
+long sys_recvmmsg(long fd, long vec, long vlen, long flags, long timeout, long);
+long sys_shutdown(long fd, long how, long, long, long, long);
+long sys_getsockname(long fd, long addr, long len, long, long, long);
+long sys_getpeername(long fd, long addr, long len, long, long, long);
+long sys_setsockopt(long fd, long level, long name, long val, long len, long);
+long sys_getsockopt(long fd, long level, long name, long val, long len, long);
 long sys_eventfd(long initval, long, long, long, long, long);
 long sys_eventfd2(long initval, long flags, long, long, long, long);
 long sys_poll(long fds, long nfds, long timeout_ms, long, long, long);

@@ -14,6 +14,9 @@ struct netif;
  */
 int lwip_port_start(void);
 
+/* Starts lwIP's core and thread (and the loopback interface) once; what sockets need even without a NIC. 0. */
+int lwip_port_core_start(void);
+
 /* eth0's netif once lwip_port_start has run, else NULL. */
 struct netif *lwip_port_netif(void);
 

@@ -47,7 +47,10 @@
 #define LWIP_NETIF_STATUS_CALLBACK	1
 #define LWIP_NETIF_LINK_CALLBACK	1
 #define LWIP_NETIF_HOSTNAME		0
-#define LWIP_NETIF_LOOPBACK		0
+/* 127.0.0.1 and the machine's own addresses reach its own sockets (loopback is a real interface, lo). */
+#define LWIP_NETIF_LOOPBACK		1
+#define LWIP_HAVE_LOOPIF		1
+#define LWIP_LOOPBACK_MAX_PBUFS		0
 /* Checksums are generated and checked per netif: off where the device offers the offload. */
 #define LWIP_CHECKSUM_CTRL_PER_NETIF	1
 
@@ -87,8 +90,15 @@
 #define LWIP_TCP_TIMESTAMPS		0
 #define TCP_QUEUE_OOSEQ			1
 #define LWIP_TCP_SACK_OUT		1
-#define MEMP_NUM_TCP_PCB		64
+/*
+ * Connections: a server keeps one pcb per open connection and per
+ * connection in TIME_WAIT (lwIP reuses the oldest TIME_WAIT pcb when the
+ * pool runs out). 256 pcbs are about 50 KiB.
+ */
+#define MEMP_NUM_TCP_PCB		256
 #define MEMP_NUM_TCP_PCB_LISTEN		16
+/* TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT per socket (tcp(7)). */
+#define LWIP_TCP_KEEPALIVE		1
 #define MEMP_NUM_UDP_PCB		16
 #define MEMP_NUM_RAW_PCB		4
 #define MEMP_NUM_PBUF			256	/* PBUF_REF/ROM: zero-copy tcp_write of application data */
@@ -106,5 +116,16 @@
 #define LWIP_STATS			0
 #define LWIP_STATS_DISPLAY		0
 #define LWIP_PERF			0
+
+/*
+ * Needed by Mote's lwIP patches (net/lwip/patches, applied by
+ * scripts/fetch-lwip). SO_REUSE compiles in SOF_REUSEADDR (tcp_bind and
+ * udp_bind let two pcbs that both set it share a port; tcp_connect then
+ * replaces a TIME-WAIT connection on its 4-tuple, patch 0002) and
+ * SOF_REUSEPORT (patch 0003). SO_REUSE_RXTOALL gives a broadcast or
+ * multicast datagram to every UDP pcb sharing its port, as Linux does.
+ */
+#define SO_REUSE			1
+#define SO_REUSE_RXTOALL		1
 
 #endif

@@ -4,6 +4,9 @@
 #include "kernel/completion.h"
 #include "kernel/init.h"
 #include "kernel/log.h"
+#include "kernel/mutex.h"
+#include "fs/vfs.h"
+#include "lib/format.h"
 #include "kernel/semaphore.h"
 #include "kernel/thread.h"
 #include "kernel/time.h"
@@ -278,22 +281,74 @@ static void tcpip_ready(void *arg)
 	complete(arg);
 }
 
+int lwip_port_core_start(void)
+{
+	static struct mutex once = MUTEX_INIT(once);
+	static bool core_started;
+	struct completion ready;
+
+	if (READ_ONCE(core_started))
+		return 0;
+	mutex_lock(&once);
+	if (!core_started) {
+		/* tcpip_init runs lwip_init, which adds the loopback interface (127.0.0.1, LWIP_HAVE_LOOPIF). */
+		completion_init(&ready);
+		tcpip_init(tcpip_ready, &ready);
+		(void)wait_for_completion(&ready);
+		WRITE_ONCE(core_started, true);
+	}
+	mutex_unlock(&once);
+	return 0;
+}
+
+/*
+ * musl's resolver reads /etc/resolv.conf (resolv.conf(5)); without one it
+ * asks 127.0.0.1. When the initrd brought none, the DNS servers DHCP or
+ * netdev.dns= gave are written there, as a Linux DHCP client does.
+ */
+static void write_resolv_conf(void)
+{
+	char buf[96], a[16];
+	size_t n = 0;
+	long r;
+
+	r = kernel_read_file("/etc/resolv.conf", buf, 1);
+	if (r != -ENOENT)
+		return;
+	LOCK_TCPIP_CORE();
+	for (u8_t i = 0; i < DNS_MAX_SERVERS; i++) {
+		const ip_addr_t *dns = dns_getserver(i);
+
+		if (ip_addr_isany(dns))
+			continue;
+		ip4addr_ntoa_r(ip_2_ip4(dns), a, sizeof(a));
+		n += (size_t)fmt_snprintf(buf + n, sizeof(buf) - n, "nameserver %s\n", a);
+	}
+	UNLOCK_TCPIP_CORE();
+	if (!n)
+		return;
+	r = vfs_mkdir(vfs_root(), "/etc", 0755);
+	if (r && r != -EEXIST)
+		return;
+	r = kernel_write_file("/etc/resolv.conf", buf, n, 0644);
+	if (r)
+		pr_warn("/etc/resolv.conf: cannot write it (%ld)\n", r);
+}
+
 int lwip_port_start(void)
 {
 	struct netdev *d = netdev_find("eth0");
-	struct completion ready;
 	ip4_addr_t ip, mask, gw, dns;
 	int prefix = 0;
 	bool fixed, have_gw;
 	struct thread *t;
 
-	if (!d)
-		return -ENODEV;
 	if (started)
 		return 0;
-	completion_init(&ready);
-	tcpip_init(tcpip_ready, &ready);
-	(void)wait_for_completion(&ready);
+	/* Without a NIC the core starts with the first AF_INET socket (loopback): a boot that opens none never pays. */
+	if (!d)
+		return -ENODEV;
+	(void)lwip_port_core_start();
 
 	eth0.dev = d;
 	sem_init(&eth0.rx_wake, 0);
@@ -353,6 +408,7 @@ int lwip_port_start(void)
 		pr_info("%s: %s/%d gw %s (%s)\n", d->name, a, prefix_len(&mask), g,
 			fixed ? "static" : "dhcp");
 	}
+	write_resolv_conf();
 	return 0;
 }
 
