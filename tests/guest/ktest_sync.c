@@ -404,12 +404,17 @@ static void *one_writer(void *arg)
 	return NULL;
 }
 
+/* While set, one_reader keeps its read lock: a check must not depend on how fast the host runs the guest. */
+static bool hold_reader;
+
 static void *one_reader(void *arg)
 {
 	TCHECK(rw_read_lock(&rw) == 0);
 	reader_enter();
 	note_arrival((int)(uint64_t)arg);
 	sched_sleep_ns(5 * MS);
+	while (READ_ONCE(hold_reader))
+		sched_sleep_ns(MS);
 	reader_leave();
 	TCHECK(rw_read_unlock(&rw) == 0);
 	return NULL;
@@ -459,11 +464,14 @@ KTEST(rwlock)
 
 	/* Upgrade waits for the other reader to leave, and then excludes readers. */
 	narrival = 0;
+	WRITE_ONCE(hold_reader, true);
 	KCHECK(rw_read_lock(&rw) == 0);
 	t[0] = spawn("reader", one_reader, (void *)1);
-	sched_sleep_ns(2 * MS);				/* it holds a read lock now */
+	for (int i = 0; i < 1000 && READ_ONCE(readers_in) != 1; i++)
+		sched_sleep_ns(MS);			/* until it holds a read lock */
 	KCHECK(readers_in == 1);
 	KCHECK(rw_try_upgrade(&rw) == -EBUSY);
+	WRITE_ONCE(hold_reader, false);			/* it leaves while we wait to upgrade */
 	KCHECK(rw_upgrade(&rw) == 0);
 	KCHECK(narrival == 1 && readers_in == 0);	/* it had left */
 	writer_enter();
