@@ -35,9 +35,13 @@ struct port_netif {
 	struct semaphore rx_wake;
 	u16_t tx_flags;			/* the NETIF_CHECKSUM_GEN_* lwIP does itself */
 	struct completion addr_ready;	/* the first time an address is set */
+	bool fixed;			/* a static address from the command line, not DHCP */
 };
 
-static struct port_netif eth0;
+/* eth0, eth1, ...: every network device the drivers found, up to this many. */
+#define PORT_NETIF_MAX	4
+static struct port_netif ports[PORT_NETIF_MAX];
+static size_t nports;
 static bool started;
 
 static uint16_t be16(const uint8_t *p)
@@ -238,10 +242,22 @@ static bool parse_ip4(const char *s, const char *end, ip4_addr_t *out)
 	return true;
 }
 
-static bool parse_param(const char *key, ip4_addr_t *addr, int *prefix)
+/*
+ * One address parameter of an interface: netdev.KEY= for eth0 (the
+ * command line Unikraft users know), netdev.ethN.KEY= for every
+ * interface (eth0 included). false when absent or malformed (named).
+ */
+static bool parse_param(const char *dev, const char *key, ip4_addr_t *addr, int *prefix)
 {
-	const char *s = cmdline_get(&kernel_cmdline, key), *slash;
+	char name[40];
+	const char *s, *slash;
 
+	fmt_snprintf(name, sizeof(name), "netdev.%s.%s", dev, key);
+	s = cmdline_get(&kernel_cmdline, name);
+	if (!s && !strcmp(dev, "eth0")) {
+		fmt_snprintf(name, sizeof(name), "netdev.%s", key);
+		s = cmdline_get(&kernel_cmdline, name);
+	}
 	if (!s)
 		return false;
 	slash = strchr(s, '/');
@@ -262,7 +278,7 @@ static bool parse_param(const char *key, ip4_addr_t *addr, int *prefix)
 		goto bad;
 	return true;
 bad:
-	pr_warn("%s=%s: not %s; ignored\n", key, s, prefix ? "ADDR/PREFIX (e.g. 10.0.2.15/24)" : "an IPv4 address");
+	pr_warn("%s=%s: not %s; ignored\n", name, s, prefix ? "ADDR/PREFIX (e.g. 10.0.2.15/24)" : "an IPv4 address");
 	return false;
 }
 
@@ -335,84 +351,114 @@ static void write_resolv_conf(void)
 		pr_warn("/etc/resolv.conf: cannot write it (%ld)\n", r);
 }
 
-int lwip_port_start(void)
+/* Adds the interface for netdev d (core lock not held): 0, or -errno with a message. */
+static int port_add(struct port_netif *pn, struct netdev *d, bool first)
 {
-	struct netdev *d = netdev_find("eth0");
 	ip4_addr_t ip, mask, gw, dns;
 	int prefix = 0;
-	bool fixed, have_gw;
+	bool have_gw;
 	struct thread *t;
 
-	if (started)
-		return 0;
-	/* Without a NIC the core starts with the first AF_INET socket (loopback): a boot that opens none never pays. */
-	if (!d)
-		return -ENODEV;
-	(void)lwip_port_core_start();
-
-	eth0.dev = d;
-	sem_init(&eth0.rx_wake, 0);
-	completion_init(&eth0.addr_ready);
-	fixed = parse_param("netdev.ip", &ip, &prefix);
-	have_gw = parse_param("netdev.gw", &gw, NULL);
-	if (!fixed) {
+	pn->dev = d;
+	sem_init(&pn->rx_wake, 0);
+	completion_init(&pn->addr_ready);
+	pn->fixed = parse_param(d->name, "ip", &ip, &prefix);
+	have_gw = parse_param(d->name, "gw", &gw, NULL);
+	if (!pn->fixed) {
 		ip4_addr_set_zero(&ip);
 		ip4_addr_set_zero(&mask);
 	} else {
 		ip4_addr_set_u32(&mask, prefix ? lwip_htonl(~0u << (32 - prefix)) : 0);
 	}
-	if (!have_gw || !fixed)
+	if (!have_gw || !pn->fixed)
 		ip4_addr_set_zero(&gw);
 
 	LOCK_TCPIP_CORE();
-	if (!netif_add(&eth0.nif, &ip, &mask, &gw, &eth0, port_netif_init, tcpip_input)) {
+	if (!netif_add(&pn->nif, &ip, &mask, &gw, pn, port_netif_init, tcpip_input)) {
 		UNLOCK_TCPIP_CORE();
 		pr_err("%s: lwIP refused the interface\n", d->name);
 		return -EINVAL;
 	}
-	netif_set_default(&eth0.nif);
-	netif_set_status_callback(&eth0.nif, port_status_changed);
-	netif_set_up(&eth0.nif);
-	sync_link(&eth0);
-	if (parse_param("netdev.dns", &dns, NULL))
-		dns_setserver(0, &dns);
-	if (!fixed)
-		(void)dhcp_start(&eth0.nif);
+	/* The default route goes through eth0, or the first interface given a gateway. */
+	if (first || (have_gw && netif_default && ip4_addr_isany_val(*netif_ip4_gw(netif_default))))
+		netif_set_default(&pn->nif);
+	netif_set_status_callback(&pn->nif, port_status_changed);
+	netif_set_up(&pn->nif);
+	sync_link(pn);
+	if (parse_param(d->name, "dns", &dns, NULL))
+		dns_setserver(first ? 0 : 1, &dns);
+	if (!pn->fixed)
+		(void)dhcp_start(&pn->nif);
 	UNLOCK_TCPIP_CORE();
 
-	t = thread_create("net-rx", port_rx_thread, &eth0, 0, TCPIP_THREAD_PRIO);
+	t = thread_create("net-rx", port_rx_thread, pn, 0, TCPIP_THREAD_PRIO);
 	if (!t) {
 		pr_err("%s: no memory for the receive thread\n", d->name);
 		return -ENOMEM;
 	}
 	(void)thread_detach(t);
-	netdev_set_rx_notify(d, port_rx_notify, &eth0);
-	started = true;
+	netdev_set_rx_notify(d, port_rx_notify, pn);
+	return 0;
+}
 
-	if (!fixed &&
-	    wait_for_completion_timeout(&eth0.addr_ready, time_monotonic_ns() + DHCP_WAIT_NS)) {
-		pr_warn("%s: no DHCP lease after %llu s; still asking\n", d->name,
+/* Waits (bounded) for a DHCP lease, then says what the interface got. -ETIMEDOUT without one. */
+static int port_report(struct port_netif *pn, uint64_t deadline)
+{
+	ip4_addr_t ip, mask, gw;
+	char a[16], g[16];
+
+	if (!pn->fixed && wait_for_completion_timeout(&pn->addr_ready, deadline)) {
+		pr_warn("%s: no DHCP lease after %llu s; still asking\n", pn->dev->name,
 			(unsigned long long)(DHCP_WAIT_NS / NSEC_PER_SEC));
 		return -ETIMEDOUT;
 	}
 	LOCK_TCPIP_CORE();
-	ip = *netif_ip4_addr(&eth0.nif);
-	mask = *netif_ip4_netmask(&eth0.nif);
-	gw = *netif_ip4_gw(&eth0.nif);
+	ip = *netif_ip4_addr(&pn->nif);
+	mask = *netif_ip4_netmask(&pn->nif);
+	gw = *netif_ip4_gw(&pn->nif);
 	UNLOCK_TCPIP_CORE();
-	{
-		char a[16], g[16];
-
-		ip4addr_ntoa_r(&ip, a, sizeof(a));
-		ip4addr_ntoa_r(&gw, g, sizeof(g));
-		pr_info("%s: %s/%d gw %s (%s)\n", d->name, a, prefix_len(&mask), g,
-			fixed ? "static" : "dhcp");
-	}
-	write_resolv_conf();
+	ip4addr_ntoa_r(&ip, a, sizeof(a));
+	ip4addr_ntoa_r(&gw, g, sizeof(g));
+	pr_info("%s: %s/%d gw %s (%s)\n", pn->dev->name, a, prefix_len(&mask), g,
+		pn->fixed ? "static" : "dhcp");
 	return 0;
+}
+
+int lwip_port_start(void)
+{
+	char name[8];
+	size_t n = 0;
+	uint64_t deadline;
+	int r = 0;
+
+	if (started)
+		return 0;
+	/* Without a NIC the core starts with the first AF_INET socket (loopback): a boot that opens none never pays. */
+	if (!netdev_find("eth0"))
+		return -ENODEV;
+	(void)lwip_port_core_start();
+	for (size_t i = 0; i < PORT_NETIF_MAX; i++) {
+		struct netdev *d;
+
+		fmt_snprintf(name, sizeof(name), "eth%zu", i);
+		d = netdev_find(name);
+		if (!d)
+			break;
+		if (port_add(&ports[n], d, n == 0) == 0)
+			n++;
+	}
+	nports = n;
+	started = true;
+	/* Every interface asks for its lease at once; the wait is bounded once for all. */
+	deadline = time_monotonic_ns() + DHCP_WAIT_NS;
+	for (size_t i = 0; i < n; i++)
+		if (port_report(&ports[i], deadline))
+			r = -ETIMEDOUT;
+	write_resolv_conf();
+	return n ? r : -ENODEV;
 }
 
 struct netif *lwip_port_netif(void)
 {
-	return started ? &eth0.nif : NULL;
+	return started && nports ? &ports[0].nif : NULL;
 }
