@@ -61,6 +61,7 @@ suite "console input" tests/guest/console_input.sh "$build"
 suite "virtio console" tests/guest/virtio_console.sh "$build"
 suite "virtio-blk" tests/guest/blk.sh "$build"
 suite "virtio-net over tap" tests/guest/net_tap.sh "$build"
+suite "lwIP port reuse over tap" tests/guest/lwip_reuse.sh "$build"
 suite "GRUB multiboot" tests/grub/run.sh "$build"
 suite "clang build" tests/clang_build.sh "$build"
 

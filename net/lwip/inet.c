@@ -97,6 +97,7 @@ struct inet_sock {
 	size_t dq_bytes;
 	/* Options. */
 	int sndbuf, rcvbuf;		/* as getsockopt reports them (Linux doubles what is set) */
+	bool sndbuf_set;		/* SO_SNDBUF was given: accepted connections take it too */
 	bool linger_on;
 	int linger_sec;
 };
@@ -221,6 +222,7 @@ static struct inet_sock *inet_alloc(int type)
 }
 
 static void tcp_attach(struct inet_sock *is, struct tcp_pcb *pcb);
+static void apply_sndbuf(struct inet_sock *is);
 static void udp_recv_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port);
 
 static int inet_create(struct socket *s, int type, int protocol)
@@ -367,8 +369,10 @@ static err_t tcp_accept_cb(void *arg, struct tcp_pcb *newpcb, err_t err)
 	is->was_connected = true;
 	is->pcb.tcp = newpcb;
 	is->sndbuf = ls->sndbuf;
+	is->sndbuf_set = ls->sndbuf_set;
 	is->rcvbuf = ls->rcvbuf;
 	tcp_attach(is, newpcb);
+	apply_sndbuf(is);
 	if (ls->pcb.tcp && tcp_nagle_disabled(ls->pcb.tcp))
 		tcp_nagle_disable(newpcb);	/* tcp(7): TCP_NODELAY is inherited by accepted sockets */
 	if (ls->q_tail)
@@ -560,17 +564,25 @@ out:
 	return r;
 }
 
-/* Send room left: lwIP's buffer and queue, within SO_SNDBUF (bytes not yet acknowledged count against it). */
+/*
+ * Send room left: lwIP's buffer within the connection's SO_SNDBUF
+ * (tcp_set_sndbuf, net/lwip/patches/0004) and its segment queue.
+ * lwIP's tcp_write takes at most 64 KiB at once.
+ */
 static size_t tcp_room(struct inet_sock *is)
 {
 	struct tcp_pcb *pcb = is->pcb.tcp;
-	size_t lwip_room = tcp_sndbuf(pcb), inflight = TCP_SND_BUF - pcb->snd_buf, limit = (size_t)is->sndbuf / 2;
 
 	if (tcp_sndqueuelen(pcb) >= TCP_SND_QUEUELEN - 1)
 		return 0;
-	if (limit < TCP_SND_BUF)
-		lwip_room = inflight >= limit ? 0 : MIN(lwip_room, limit - inflight);
-	return lwip_room;
+	return MIN((size_t)tcp_sndbuf_space(pcb), (size_t)TCP_CHUNK);
+}
+
+/* Applies SO_SNDBUF (Linux's doubled figure in is->sndbuf) to a connection's pcb. */
+static void apply_sndbuf(struct inet_sock *is)
+{
+	if (is->pcb.tcp && is->state != INET_LISTEN && is->sndbuf_set)
+		is->sndbuf = 2 * (int)tcp_set_sndbuf(is->pcb.tcp, (u32_t)is->sndbuf / 2);
 }
 
 static long tcp_sendmsg_op(struct socket *s, struct sock_msg *m, int flags)
@@ -845,7 +857,7 @@ static unsigned int tcp_poll_op(struct socket *s, struct poll_table *pt)
 		if (is->state == INET_CLOSED || (is->eof && is->shut_wr))
 			ev |= POLLHUP | POLLIN | POLLRDNORM;
 		if (is->state == INET_CLOSED || is->shut_wr ||
-		    (is->pcb.tcp && tcp_room(is) >= MIN((size_t)TCP_SNDLOWAT, (size_t)is->sndbuf / 4)))
+		    (is->pcb.tcp && tcp_room(is) >= MIN((size_t)TCP_SNDLOWAT, (size_t)tcp_get_sndbuf(is->pcb.tcp) / 2)))
 			ev |= POLLOUT | POLLWRNORM;
 		break;
 	}
@@ -866,7 +878,8 @@ static long tcp_ioctl_op(struct socket *s, unsigned int cmd, uint64_t arg)
 		v = is->state == INET_LISTEN ? -1 : (int)rx_len(is);
 		break;
 	case SIOCOUTQ:
-		v = is->pcb.tcp && is->state != INET_LISTEN ? (int)(TCP_SND_BUF - is->pcb.tcp->snd_buf) : 0;
+		v = is->pcb.tcp && is->state != INET_LISTEN ?
+			(int)(tcp_get_sndbuf(is->pcb.tcp) - tcp_sndbuf_space(is->pcb.tcp)) : 0;
 		break;
 	default:
 		UNLOCK_TCPIP_CORE();
@@ -957,6 +970,10 @@ static int inet_setsockopt(struct socket *s, int level, int name, const void *va
 		case SO_SNDBUFFORCE:
 			/* socket(7): the kernel doubles the value (for its bookkeeping) and getsockopt returns that. */
 			is->sndbuf = MAX(SNDBUF_MIN, v > INT32_MAX / 2 ? INT32_MAX : v * 2);
+			if (is->type == SOCK_STREAM) {
+				is->sndbuf_set = true;
+				apply_sndbuf(is);	/* the size lwIP granted, doubled (at most 2 x TCP_SND_BUF) */
+			}
 			break;
 		case SO_RCVBUF:
 		case SO_RCVBUFFORCE:
