@@ -6,6 +6,9 @@
 #include "abi/process.h"
 #include "arch/x86_64/cpu.h"
 #include "fs/procfs.h"
+#ifdef CONFIG_LWIP
+#include "net/lwip/lwip_port.h"
+#endif
 #include "fs/vfs.h"
 #include "kernel/heap.h"
 #include "kernel/init.h"
@@ -423,6 +426,18 @@ static void show_uptime(struct seq *s)
 	seq_printf(s, "%lu.%02lu 0.00\n", cs / 100, cs % 100);
 }
 
+/* /proc/net/snmp: the TCP/IP stack's counters (net/lwip/stats.c); empty without one. */
+static void show_net_snmp(struct seq *s)
+{
+#ifdef CONFIG_LWIP
+	char buf[1024];
+
+	seq_write(s, buf, lwip_port_snmp(buf, sizeof(buf)));
+#else
+	(void)s;
+#endif
+}
+
 static void show_version(struct seq *s)
 {
 	/* The release and version uname(2) reports (abi/sys_process.c). */
@@ -475,7 +490,7 @@ enum proc_kind { K_DIR, K_FILE, K_LINK, K_FD_DIR };
 /* Every name of /proc but the fds, a directory's children after it; inode numbers are index + 1. */
 enum {
 	P_ROOT, P_SELF, P_PID, P_CPUINFO, P_MEMINFO, P_MOUNTS, P_UPTIME, P_VERSION, P_SYS,
-	P_SYS_KERNEL, P_RANDOM, P_BOOT_ID, P_UUID,
+	P_SYS_KERNEL, P_RANDOM, P_BOOT_ID, P_UUID, P_NET, P_NET_SNMP,
 	P_CMDLINE, P_COMM, P_CWD, P_EXE, P_FD, P_MAPS, P_PID_MOUNTS, P_ROOTLINK, P_STAT, P_STATUS,
 	P_COUNT
 };
@@ -500,6 +515,8 @@ static const struct proc_entry {
 	[P_RANDOM] = { "random", P_SYS_KERNEL, K_DIR, 0555, NULL },
 	[P_BOOT_ID] = { "boot_id", P_RANDOM, K_FILE, 0444, show_boot_id },
 	[P_UUID] = { "uuid", P_RANDOM, K_FILE, 0444, show_uuid },
+	[P_NET] = { "net", P_ROOT, K_DIR, 0555, NULL },
+	[P_NET_SNMP] = { "snmp", P_NET, K_FILE, 0444, show_net_snmp },
 	[P_CMDLINE] = { "cmdline", P_PID, K_FILE, 0444, show_cmdline },
 	[P_COMM] = { "comm", P_PID, K_FILE, 0644, show_comm },
 	[P_CWD] = { "cwd", P_PID, K_LINK, 0777, show_cwd },

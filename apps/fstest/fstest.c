@@ -281,6 +281,12 @@ static void proc(void)
 	      "proc: pread and lseek on /proc/meminfo");
 	close(fd);
 
+	/* The stack's counters in Linux's layout (the default build has lwIP; a socket starts it). */
+	n = slurp("/proc/net/snmp", text, sizeof(text));
+	CHECK(n > 0 && strncmp(text, "Ip: Forwarding DefaultTTL InReceives InHdrErrors", 48) == 0 &&
+	      strstr(text, "\nTcp: RtoAlgorithm") && strstr(text, "\nUdp: InDatagrams"),
+	      "proc: /proc/net/snmp has Ip, Tcp and Udp counters");
+
 	n = slurp("/proc/cpuinfo", text, sizeof(text));
 	CHECK(n > 0 && strstr(text, "processor\t: 0\n") && strstr(text, "\nflags\t\t: ") &&
 	      strstr(text, " fpu "), "proc: /proc/cpuinfo has processor 0 and its flags");

@@ -945,8 +945,9 @@ static int inet_setsockopt(struct socket *s, int level, int name, const void *va
 	LOCK_TCPIP_CORE();
 	ipcb = ip_pcb_of(is);
 	if (!ipcb) {
+		/* The connection is gone (reset): Linux still takes options on such a socket, to no effect. */
 		UNLOCK_TCPIP_CORE();
-		return -EINVAL;		/* the connection is gone */
+		return 0;
 	}
 	if (level == SOL_SOCKET) {
 		switch (name) {

@@ -3,6 +3,8 @@
 #ifndef NET_LWIP_LWIP_PORT_H
 #define NET_LWIP_LWIP_PORT_H
 
+#include <mote/types.h>
+
 struct netif;
 
 /*
@@ -16,6 +18,11 @@ int lwip_port_start(void);
 
 /* Starts lwIP's core and thread (and the loopback interface) once; what sockets need even without a NIC. 0. */
 int lwip_port_core_start(void);
+/* Whether lwIP's core has started (nothing is counted before). */
+bool lwip_port_core_running(void);
+
+/* /proc/net/snmp's text (Linux's format, lwIP's counters) into buf: its length, cut at size. */
+size_t lwip_port_snmp(char *buf, size_t size);
 
 /* eth0's netif once lwip_port_start has run, else NULL. */
 struct netif *lwip_port_netif(void);

@@ -105,15 +105,23 @@
 #define MEMP_NUM_SYS_TIMEOUT		(LWIP_NUM_SYS_TIMEOUT_INTERNAL + 4)
 
 /*
- * Receive buffers: one pool buffer holds a whole 1514-byte frame (so a
- * received packet is one pbuf, never a chain), and the pool holds a
- * full receive window plus room for the packets in flight through the
- * receive path: 128 segments of window + 64 = 192 buffers, 300 KiB.
+ * Receive buffers are heap pbufs of each frame's size (net/lwip/netif.c),
+ * not pool buffers: data waits in them until read, and small segments
+ * held by many connections must not use up a fixed pool. The window
+ * (above) bounds what one connection can make the guest hold. The pool
+ * stays for what lwIP itself allocates from it (a few buffers).
  */
 #define PBUF_POOL_BUFSIZE		1536
-#define PBUF_POOL_SIZE			192
+#define PBUF_POOL_SIZE			16
+/* lwIP checks TCP_WND against the pool's size, which no longer holds received data: the check does not apply. */
+#define LWIP_DISABLE_TCP_SANITY_CHECKS	1
 
-#define LWIP_STATS			0
+/* Counters per protocol (received, sent, dropped as malformed): /proc/net/snmp (net/lwip/stats.c). */
+#define LWIP_STATS			1
+#define LINK_STATS			1
+#define MEM_STATS			0
+#define MEMP_STATS			0
+#define SYS_STATS			0
 #define LWIP_STATS_DISPLAY		0
 #define LWIP_PERF			0
 

@@ -17,6 +17,7 @@
 #include "lwip/inet_chksum.h"
 #include "lwip/init.h"
 #include "lwip/netif.h"
+#include "lwip/stats.h"
 #include "lwip/tcpip.h"
 #include "net/lwip/lwip_port.h"
 #include "net/netdev.h"
@@ -143,8 +144,7 @@ static void sync_link(struct port_netif *pn)
 }
 
 /*
- * Frames are copied into pool pbufs (one pbuf per frame, see
- * PBUF_POOL_BUFSIZE) and handed to ethernet_input under one core lock
+ * Frames are copied into heap pbufs (one pbuf per frame) and handed to ethernet_input under one core lock
  * per burst. TCP and UDP checksums are checked by lwIP unless the device
  * vouched for this frame (csum_valid); that is decided per frame by
  * switching the netif's CHECK flags, which only this thread reads for
@@ -168,10 +168,20 @@ static void *port_rx_thread(void *arg)
 				uint16_t start, offset;
 				u16_t flags = pn->tx_flags | NETIF_CHECKSUM_CHECK_IP |
 					      NETIF_CHECKSUM_CHECK_ICMP;
-				struct pbuf *p = pbuf_alloc(PBUF_RAW, b->len, PBUF_POOL);
+				/*
+				 * A heap pbuf of the frame's own size, not a pool buffer:
+				 * received data waits in its pbuf until the application
+				 * reads it, and a fixed pool of full-size buffers ran dry
+				 * when many connections each held a few bytes (a flood of
+				 * short requests then lost frames, RSTs among them).
+				 */
+				struct pbuf *p = pbuf_alloc(PBUF_RAW, b->len, PBUF_RAM);
 
+				LINK_STATS_INC(link.recv);
 				if (!p) {
 					d->stats.rx_dropped++;
+					LINK_STATS_INC(link.memerr);
+					LINK_STATS_INC(link.drop);
 					netbuf_free(b);
 					continue;
 				}
@@ -297,10 +307,16 @@ static void tcpip_ready(void *arg)
 	complete(arg);
 }
 
+static bool core_started;
+
+bool lwip_port_core_running(void)
+{
+	return READ_ONCE(core_started);
+}
+
 int lwip_port_core_start(void)
 {
 	static struct mutex once = MUTEX_INIT(once);
-	static bool core_started;
 	struct completion ready;
 
 	if (READ_ONCE(core_started))
