@@ -15,20 +15,18 @@
 static struct super sockfs = { .fstype = "sockfs", .magic = SOCKFS_MAGIC };
 static uint64_t sock_ino;
 
-/* TEMPORARY until net/unix.c lands: weak so that the kernel links without it. */
-extern const struct sock_family unix_family __attribute__((weak));
-
 static const struct sock_family *const families[] = {
 	&unix_family,
 #ifdef CONFIG_LWIP
 	&inet_family,
+	&inet6_family,
 #endif
 };
 
 const struct sock_family *sock_family_find(int family)
 {
 	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
-		if (families[i] && families[i]->family == family)
+		if (families[i]->family == family)
 			return families[i];
 	return NULL;
 }
@@ -105,21 +103,36 @@ void sock_msg_skip(struct sock_msg *m, size_t n)
 
 /* ---------------------------------------------------------------- waiting */
 
+/*
+ * A wake-up bumps wake_seq under the wait queue's lock. sock_wait reads it
+ * while the caller's lock still guards the condition it checked, and only
+ * sleeps if no wake-up came since: the caller's lock is dropped before
+ * the wait queue's lock is taken. (Dropping it with the queue's spinlock
+ * held and interrupts off, as a pipe does, is not safe here: the core
+ * lock's waiter is the higher-priority tcpip thread, which could run at
+ * once and spin on that same queue lock to wake us.)
+ */
 void sock_wake(struct socket *s, unsigned int events)
 {
-	waitq_wake(&s->wq, -1);
+	uint64_t flags = spin_lock_irqsave(&s->wq.lock);
+
+	s->wake_seq++;
+	waitq_wake_locked(&s->wq, -1);
+	spin_unlock_irqrestore(&s->wq.lock, flags);
 	pollhead_notify(&s->ph, events);
 }
 
 int sock_wait(struct socket *s, uint64_t deadline_ns, void (*unlock)(void *), void (*relock)(void *),
 	      void *lock)
 {
+	uint64_t seq = __atomic_load_n(&s->wake_seq, __ATOMIC_ACQUIRE), flags;
 	struct waiter w;
-	uint64_t flags = spin_lock_irqsave(&s->wq.lock);
-	int r;
+	int r = 0;
 
 	unlock(lock);
-	r = waitq_wait_locked(&s->wq, &w, 0, &flags, deadline_ns);
+	flags = spin_lock_irqsave(&s->wq.lock);
+	if (s->wake_seq == seq)
+		r = waitq_wait_locked(&s->wq, &w, 0, &flags, deadline_ns);
 	spin_unlock_irqrestore(&s->wq.lock, flags);
 	relock(lock);
 	return r;

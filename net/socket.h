@@ -186,6 +186,7 @@ struct socket {
 	 */
 	struct pollhead ph;
 	struct waitq wq;
+	uint64_t wake_seq;		/* bumped by every sock_wake (under wq.lock): see sock_wait */
 	uint64_t rcvtimeo_ns, sndtimeo_ns;	/* SO_RCVTIMEO / SO_SNDTIMEO: 0 waits for ever */
 };
 
@@ -206,9 +207,10 @@ const struct sock_family *sock_family_find(int family);
 void sock_wake(struct socket *s, unsigned int events);
 /*
  * Sleeps on s->wq until woken or until the deadline (0: none). `unlock` /
- * `relock` drop and retake the caller's lock around the sleep; the wait
- * queue's lock is taken before `unlock`, so a sock_wake after the caller's
- * check cannot be missed. 0, or -ETIMEDOUT.
+ * `relock` drop and retake the caller's lock around the sleep. Call it
+ * with that lock held and the condition just checked under it; every
+ * sock_wake made after the check (under the same lock) ends or prevents
+ * the sleep. 0, or -ETIMEDOUT.
  */
 int sock_wait(struct socket *s, uint64_t deadline_ns, void (*unlock)(void *), void (*relock)(void *),
 	      void *lock);
