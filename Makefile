@@ -130,13 +130,14 @@ $(O)/obj/%.o: %.S $(AUTOCONF) Makefile
 
 # lwIP (CONFIG_LWIP): Debian's source package, fetched into $(BUILD)/lwip by scripts/fetch-lwip
 # before anything that includes its headers is compiled; never committed. Only the core,
-# IPv4, Ethernet and tcpip.c (the thread and core lock) are built: no sockets.c, netconn
+# IPv4, IPv6, Ethernet and tcpip.c (the thread and core lock) are built: no sockets.c, netconn
 # or api/err.c (errno mapping, which only the socket layer needs).
 LWIP_STAMP := $(BUILD)/lwip/.fetched
 LWIP_SRC := $(BUILD)/lwip/src/src
 LWIP_CSRCS := $(addprefix core/,def.c dns.c inet_chksum.c init.c ip.c mem.c memp.c netif.c pbuf.c \
 	raw.c stats.c sys.c tcp.c tcp_in.c tcp_out.c timeouts.c udp.c) \
 	$(addprefix core/ipv4/,dhcp.c etharp.c icmp.c ip4.c ip4_addr.c ip4_frag.c) \
+	$(addprefix core/ipv6/,ethip6.c icmp6.c inet6.c ip6.c ip6_addr.c ip6_frag.c mld6.c nd6.c) \
 	netif/ethernet.c api/tcpip.c
 # Our lwipopts.h and arch/ first, then <string.h>/<stdlib.h> for lwIP's includes, then lwIP's headers.
 LWIP_INC := -Inet/lwip -Inet/lwip/include -I$(LWIP_SRC)/include

@@ -40,6 +40,12 @@
 #define IP_TTL		2
 #define IP_RECVERR	11
 #define IP_MTU_DISCOVER	10
+#define IPPROTO_IPV6	41
+#define IPV6_UNICAST_HOPS 16
+#define IPV6_MTU_DISCOVER 23
+#define IPV6_RECVERR	25
+#define IPV6_V6ONLY	26
+#define IPV6_TCLASS	67
 #define TCP_NODELAY	1
 #define TCP_MAXSEG	2
 #define TCP_CORK	3
@@ -87,8 +93,14 @@ struct inet_sock {
 	bool eof;			/* the peer's FIN arrived */
 	bool shut_rd, shut_wr;
 	bool was_connected;		/* once connected: a send after the end is EPIPE, not ENOTCONN */
-	/* TCP: received bytes not yet read, as lwIP delivered them. */
-	struct pbuf *rx;
+	/*
+	 * TCP: received bytes not yet read, as lwIP delivered them: pbufs
+	 * linked through next, counted in rx_bytes. The chain's tot_len is
+	 * not kept (it is 16 bits and a window holds more): only each pbuf's
+	 * own len is used.
+	 */
+	struct pbuf *rx, *rx_tail;
+	size_t rx_bytes;
 	/* TCP listener: connections accepted by lwIP, waiting for accept(2). */
 	struct inet_sock *q_head, *q_tail, *q_next;
 	int q_len, backlog;
@@ -98,6 +110,7 @@ struct inet_sock {
 	/* Options. */
 	int sndbuf, rcvbuf;		/* as getsockopt reports them (Linux doubles what is set) */
 	bool sndbuf_set;		/* SO_SNDBUF was given: accepted connections take it too */
+	bool v6only;			/* IPV6_V6ONLY: an AF_INET6 socket that takes no IPv4 */
 	bool linger_on;
 	int linger_sec;
 };
@@ -166,38 +179,107 @@ struct sockaddr_in_k {
 	uint8_t zero[8];
 };
 
-static int addr_from_user(const void *buf, size_t len, ip_addr_t *ip, u16_t *port)
+/* Linux include/uapi/linux/in6.h: struct sockaddr_in6. */
+struct sockaddr_in6_k {
+	uint16_t family;
+	uint16_t port;			/* network order */
+	uint32_t flowinfo;
+	uint32_t addr[4];		/* network order */
+	uint32_t scope_id;		/* the interface of a link-local address (its index) */
+};
+
+/*
+ * An address from the application, for a socket of `family`. An AF_INET6
+ * socket takes IPv4 peers as v4-mapped addresses (::ffff:a.b.c.d, RFC
+ * 4291 §2.5.5.2), the way Linux dual-stack sockets do (ipv6(7)).
+ */
+static int addr_from_user(int family, const void *buf, size_t len, ip_addr_t *ip, u16_t *port)
 {
 	const struct sockaddr_in_k *sin = buf;
+	const struct sockaddr_in6_k *sin6 = buf;
 
-	if (len < sizeof(*sin))
+	if (family == AF_INET) {
+		if (len < sizeof(*sin))
+			return -EINVAL;
+		if (sin->family != AF_INET)
+			return -EAFNOSUPPORT;
+		ip_addr_set_ip4_u32(ip, sin->addr);
+		*port = lwip_ntohs(sin->port);
+		return 0;
+	}
+#if LWIP_IPV6
+	if (len < sizeof(*sin6))
 		return -EINVAL;
-	if (sin->family != AF_INET)
+	if (sin6->family != AF_INET6)
 		return -EAFNOSUPPORT;
-	ip_addr_set_ip4_u32(ip, sin->addr);
-	*port = lwip_ntohs(sin->port);
+	*port = lwip_ntohs(sin6->port);
+	if (!sin6->addr[0] && !sin6->addr[1] && sin6->addr[2] == PP_HTONL(0xffff)) {
+		ip_addr_set_ip4_u32(ip, sin6->addr[3]);
+		return 0;
+	}
+	IP_ADDR6(ip, sin6->addr[0], sin6->addr[1], sin6->addr[2], sin6->addr[3]);
+	if (ip6_addr_has_scope(ip_2_ip6(ip), IP6_UNKNOWN)) {
+		/* A link-local address names its link: scope_id, or eth0 when it is 0. */
+		struct netif *nif = sin6->scope_id ? netif_get_by_index((u8_t)sin6->scope_id) : lwip_port_netif();
+
+		if (!nif)
+			return sin6->scope_id ? -ENODEV : -EINVAL;
+		ip6_addr_set_zone(ip_2_ip6(ip), netif_get_index(nif));
+	}
 	return 0;
+#else
+	(void)sin6;
+	return -EAFNOSUPPORT;
+#endif
 }
 
-static void addr_to_user(void *buf, size_t *len, const ip_addr_t *ip, u16_t port)
+static void addr_to_user(int family, void *buf, size_t *len, const ip_addr_t *ip, u16_t port)
 {
-	struct sockaddr_in_k sin = { .family = AF_INET, .port = lwip_htons(port) };
+	if (family == AF_INET) {
+		struct sockaddr_in_k sin = { .family = AF_INET, .port = lwip_htons(port) };
 
-	sin.addr = ip ? ip4_addr_get_u32(ip_2_ip4(ip)) : 0;
-	memcpy(buf, &sin, MIN(*len, sizeof(sin)));
-	*len = sizeof(sin);
+		sin.addr = ip && IP_IS_V4(ip) ? ip4_addr_get_u32(ip_2_ip4(ip)) : 0;
+		memcpy(buf, &sin, MIN(*len, sizeof(sin)));
+		*len = sizeof(sin);
+		return;
+	}
+#if LWIP_IPV6
+	struct sockaddr_in6_k sin6 = { .family = AF_INET6, .port = lwip_htons(port) };
+
+	if (ip && IP_IS_V4(ip) && !ip_addr_isany(ip)) {
+		sin6.addr[2] = PP_HTONL(0xffff);
+		sin6.addr[3] = ip4_addr_get_u32(ip_2_ip4(ip));
+	} else if (ip && IP_IS_V6(ip)) {
+		memcpy(sin6.addr, ip_2_ip6(ip)->addr, sizeof(sin6.addr));
+		if (ip6_addr_has_zone(ip_2_ip6(ip)))
+			sin6.scope_id = ip6_addr_zone(ip_2_ip6(ip));
+	}
+	memcpy(buf, &sin6, MIN(*len, sizeof(sin6)));
+	*len = sizeof(sin6);
+#endif
 }
 
-/* bind(2): EADDRNOTAVAIL for an address that is not this machine's (INADDR_ANY, loopback, or an interface's). */
+/* connect(2) to the unspecified address reaches this host (ip(7), ipv6(7)). */
+static void any_to_loopback(ip_addr_t *ip)
+{
+	if (ip_addr_isany(ip))
+		ip_addr_set_loopback(IP_IS_V6(ip), ip);
+}
+
+/* bind(2): EADDRNOTAVAIL for an address that is not this machine's (any, loopback, or an interface's). */
 static bool addr_is_local(const ip_addr_t *ip)
 {
 	struct netif *nif;
 
-	if (ip_addr_isany(ip) || ip4_addr_isloopback(ip_2_ip4(ip)))
+	if (ip_addr_isany(ip) || ip_addr_isloopback(ip))
 		return true;
 	NETIF_FOREACH(nif) {
-		if (ip4_addr_cmp(ip_2_ip4(ip), netif_ip4_addr(nif)))
+		if (IP_IS_V4(ip) && ip4_addr_cmp(ip_2_ip4(ip), netif_ip4_addr(nif)))
 			return true;
+#if LWIP_IPV6
+		if (IP_IS_V6(ip) && netif_get_ip6_addr_match(nif, ip_2_ip6(ip)) >= 0)
+			return true;
+#endif
 	}
 	return false;
 }
@@ -236,16 +318,19 @@ static int inet_create(struct socket *s, int type, int protocol)
 		return -EPROTONOSUPPORT;
 	if (lwip_port_core_start())
 		return -EAFNOSUPPORT;
+	/* ipv6(7): an AF_INET6 socket also talks IPv4 (v4-mapped addresses) until IPV6_V6ONLY. */
+	u8_t ip_type = s->family == AF_INET ? IPADDR_TYPE_V4 : IPADDR_TYPE_ANY;
+
 	is = inet_alloc(type);
 	if (!is)
 		return -ENOMEM;
 	LOCK_TCPIP_CORE();
 	if (type == SOCK_STREAM) {
-		is->pcb.tcp = tcp_new_ip_type(IPADDR_TYPE_V4);
+		is->pcb.tcp = tcp_new_ip_type(ip_type);
 		if (is->pcb.tcp)
 			tcp_attach(is, is->pcb.tcp);
 	} else {
-		is->pcb.udp = udp_new_ip_type(IPADDR_TYPE_V4);
+		is->pcb.udp = udp_new_ip_type(ip_type);
 		if (is->pcb.udp)
 			udp_recv(is->pcb.udp, udp_recv_cb, is);
 	}
@@ -265,6 +350,36 @@ const struct sock_family inet_family = {
 	.family = AF_INET,
 	.create = inet_create,
 };
+
+#if LWIP_IPV6
+const struct sock_family inet6_family = {
+	.family = AF_INET6,
+	.create = inet_create,
+};
+#else
+static int inet6_refuse(struct socket *s, int type, int protocol)
+{
+	(void)s, (void)type, (void)protocol;
+	return -EAFNOSUPPORT;
+}
+
+const struct sock_family inet6_family = {
+	.family = AF_INET6,
+	.create = inet6_refuse,
+};
+#endif
+
+/* Binding "::" on a dual-stack socket binds both families' any address. */
+static const ip_addr_t *bind_any(struct socket *s, struct inet_sock *is, const ip_addr_t *ip)
+{
+#if LWIP_IPV6
+	if (s->family == AF_INET6 && !is->v6only && IP_IS_V6(ip) && ip_addr_isany(ip))
+		return IP_ANY_TYPE;
+#else
+	(void)s, (void)is;
+#endif
+	return ip;
+}
 
 /* ---------------------------------------------------------------- TCP callbacks (core lock held) */
 
@@ -292,10 +407,14 @@ static err_t tcp_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t e
 		pbuf_free(p);
 		return ERR_OK;
 	}
+	is->rx_bytes += p->tot_len;
 	if (is->rx)
-		pbuf_cat(is->rx, p);
+		is->rx_tail->next = p;
 	else
 		is->rx = p;
+	while (p->next)
+		p = p->next;
+	is->rx_tail = p;
 	inet_wake(is, POLLIN | POLLRDNORM);
 	return ERR_OK;
 }
@@ -360,8 +479,8 @@ static err_t tcp_accept_cb(void *arg, struct tcp_pcb *newpcb, err_t err)
 
 	if (err != ERR_OK || !newpcb)
 		return ERR_VAL;
-	if (!ls || ls->q_len >= ls->backlog || !(is = inet_alloc(SOCK_STREAM))) {
-		/* listen(2): a full queue refuses; the client retries or sees a reset. */
+	/* The backlog is lwIP's (TCP_LISTEN_BACKLOG): beyond it SYNs are dropped and clients retry, as on Linux. */
+	if (!ls || !(is = inet_alloc(SOCK_STREAM))) {
 		tcp_abort(newpcb);
 		return ERR_ABRT;
 	}
@@ -392,7 +511,7 @@ static int tcp_bind_op(struct socket *s, const void *addr, size_t len)
 	struct inet_sock *is = s->priv;
 	ip_addr_t ip;
 	u16_t port;
-	int r = addr_from_user(addr, len, &ip, &port);
+	int r = addr_from_user(s->family, addr, len, &ip, &port);
 	err_t e;
 
 	if (r)
@@ -403,7 +522,7 @@ static int tcp_bind_op(struct socket *s, const void *addr, size_t len)
 	} else if (!addr_is_local(&ip)) {
 		r = -EADDRNOTAVAIL;
 	} else {
-		e = tcp_bind(is->pcb.tcp, &ip, port);
+		e = tcp_bind(is->pcb.tcp, bind_any(s, is, &ip), port);
 		r = e == ERR_OK ? 0 : -lwip_errno(e);
 	}
 	UNLOCK_TCPIP_CORE();
@@ -417,20 +536,27 @@ static int tcp_listen_op(struct socket *s, int backlog)
 	err_t e = ERR_OK;
 	int r = 0;
 
-	/* lwIP counts its backlog in a byte; ours is the queue below, checked against is->backlog. */
+	/*
+	 * lwIP keeps the backlog (TCP_LISTEN_BACKLOG): connections handshaking
+	 * or waiting for accept(2), at most 255 (a byte); SYNs beyond it are
+	 * dropped, so that clients retry as they do against a full Linux queue.
+	 */
 	if (backlog < 1)
 		backlog = 1;
+	if (backlog > 255)
+		backlog = 255;
 	LOCK_TCPIP_CORE();
 	if (is->state == INET_LISTEN) {
 		is->backlog = backlog;
+		tcp_backlog_set(is->pcb.tcp, (u8_t)backlog);
 	} else if (is->state != INET_FRESH || !is->pcb.tcp) {
 		r = -EINVAL;
 	} else {
 		/* listen(2): an unbound socket is bound to an ephemeral port first. */
 		if (!is->pcb.tcp->local_port)
-			e = tcp_bind(is->pcb.tcp, IP4_ADDR_ANY, 0);
+			e = tcp_bind(is->pcb.tcp, s->family == AF_INET ? IP4_ADDR_ANY : IP_ANY_TYPE, 0);
 		if (e == ERR_OK) {
-			lpcb = tcp_listen_with_backlog_and_err(is->pcb.tcp, 255, &e);
+			lpcb = tcp_listen_with_backlog_and_err(is->pcb.tcp, (u8_t)backlog, &e);
 			if (lpcb) {
 				/* The connection pcb was freed by lwIP and replaced by a smaller listening one. */
 				is->pcb.tcp = lpcb;
@@ -486,9 +612,11 @@ static int tcp_accept_op(struct socket *s, struct socket **out, bool nonblock, v
 		ns->priv = is;
 		ns->ops = &inet_tcp_ops;
 		if (is->pcb.tcp)
-			addr_to_user(peer, peerlen, &is->pcb.tcp->remote_ip, is->pcb.tcp->remote_port);
+			tcp_backlog_accepted(is->pcb.tcp);	/* it leaves the listener's backlog */
+		if (is->pcb.tcp)
+			addr_to_user(s->family, peer, peerlen, &is->pcb.tcp->remote_ip, is->pcb.tcp->remote_port);
 		else
-			addr_to_user(peer, peerlen, NULL, 0);	/* reset before it was accepted: reads report it */
+			addr_to_user(s->family, peer, peerlen, NULL, 0);	/* reset before it was accepted: reads report it */
 	}
 	UNLOCK_TCPIP_CORE();
 	if (r) {
@@ -510,7 +638,7 @@ static int tcp_connect_op(struct socket *s, const void *addr, size_t len, bool n
 
 	if (len >= 2 && ((const struct sockaddr_in_k *)addr)->family == AF_UNSPEC)
 		return -EOPNOTSUPP;	/* dissolving a TCP association (connect(2) AF_UNSPEC) is not supported */
-	r = addr_from_user(addr, len, &ip, &port);
+	r = addr_from_user(s->family, addr, len, &ip, &port);
 	if (r)
 		return r;
 	LOCK_TCPIP_CORE();
@@ -533,8 +661,7 @@ static int tcp_connect_op(struct socket *s, const void *addr, size_t len, bool n
 		is->err = 0;
 		goto out;
 	case INET_FRESH:
-		if (ip_addr_isany(&ip))
-			ip_addr_set_loopback(false, &ip);	/* ip(7): connecting to INADDR_ANY reaches this host */
+		any_to_loopback(&ip);
 		e = tcp_connect(is->pcb.tcp, &ip, port, tcp_connected_cb);
 		if (e != ERR_OK) {
 			r = -lwip_errno(e);
@@ -593,7 +720,7 @@ static long tcp_sendmsg_op(struct socket *s, struct sock_msg *m, int flags)
 	long r = 0;
 
 	if (m->namelen && is->state != INET_CONNECTED)
-		return is->was_connected ? -EPIPE : -ENOTCONN;	/* tcp(7): sendto's address is ignored once connected */
+		return -EPIPE;		/* tcp(7): sendto's address is ignored; not connected is EPIPE, as send */
 	LOCK_TCPIP_CORE();
 	while (done < left) {
 		if (is->err) {
@@ -602,7 +729,8 @@ static long tcp_sendmsg_op(struct socket *s, struct sock_msg *m, int flags)
 			break;
 		}
 		if (is->state != INET_CONNECTED || is->shut_wr || !is->pcb.tcp) {
-			r = is->state == INET_CONNECTING ? -EAGAIN : is->was_connected ? -EPIPE : -ENOTCONN;
+			/* Linux (sk_stream_wait_connect): EPIPE on a stream socket that is not connected. */
+			r = is->state == INET_CONNECTING ? -EAGAIN : -EPIPE;
 			if (is->state == INET_CONNECTING && !(flags & MSG_DONTWAIT)) {
 				if (inet_wait(is, deadline))
 					break;
@@ -666,7 +794,37 @@ static long tcp_sendmsg_op(struct socket *s, struct sock_msg *m, int flags)
 
 static size_t rx_len(const struct inet_sock *is)
 {
-	return is->rx ? is->rx->tot_len : 0;
+	return is->rx_bytes;
+}
+
+/* Drops the first n received bytes (read or discarded) and reopens the window by as much. */
+static void rx_consume(struct inet_sock *is, size_t n)
+{
+	size_t left = n;
+
+	while (left && is->rx) {
+		struct pbuf *q = is->rx;
+
+		if (q->len > left) {
+			(void)pbuf_remove_header(q, left);
+			left = 0;
+			break;
+		}
+		left -= q->len;
+		is->rx = q->next;
+		q->next = NULL;
+		q->tot_len = q->len;
+		pbuf_free(q);
+	}
+	if (!is->rx)
+		is->rx_tail = NULL;
+	is->rx_bytes -= n - left;
+	for (left = n; is->pcb.tcp && left;) {
+		u16_t k = (u16_t)MIN(left, (size_t)TCP_CHUNK);
+
+		tcp_recved(is->pcb.tcp, k);
+		left -= k;
+	}
 }
 
 /* Copies up to n received bytes out (consuming them unless peek): the count, or -EFAULT. */
@@ -685,18 +843,8 @@ static long rx_copy(struct inet_sock *is, struct sock_msg *m, size_t n, bool pee
 			break;
 		q = q->next;
 	}
-	if (!peek && done) {
-		size_t left = done;
-
-		while (left) {
-			u16_t k = (u16_t)MIN(left, (size_t)TCP_CHUNK);
-
-			is->rx = pbuf_free_header(is->rx, k);
-			if (is->pcb.tcp)
-				tcp_recved(is->pcb.tcp, k);
-			left -= k;
-		}
-	}
+	if (!peek && done)
+		rx_consume(is, done);
 	return (long)done;
 }
 
@@ -781,17 +929,7 @@ static int tcp_shutdown_op(struct socket *s, int how)
 		if (how != SHUT_WR && !is->shut_rd) {
 			is->shut_rd = true;
 			/* Unread data is dropped; its window reopens. */
-			if (is->rx) {
-				if (is->pcb.tcp)
-					for (size_t n = is->rx->tot_len; n;) {
-						u16_t k = (u16_t)MIN(n, (size_t)TCP_CHUNK);
-
-						tcp_recved(is->pcb.tcp, k);
-						n -= k;
-					}
-				pbuf_free(is->rx);
-				is->rx = NULL;
-			}
+			rx_consume(is, is->rx_bytes);
 		}
 		if (how != SHUT_RD && !is->shut_wr) {
 			is->shut_wr = true;
@@ -820,11 +958,11 @@ static int tcp_getname_op(struct socket *s, void *addr, size_t *len, bool peer)
 		if (is->state != INET_CONNECTED || !pcb)
 			r = -ENOTCONN;
 		else
-			addr_to_user(addr, len, &pcb->remote_ip, pcb->remote_port);
+			addr_to_user(s->family, addr, len, &pcb->remote_ip, pcb->remote_port);
 	} else if (pcb) {
-		addr_to_user(addr, len, &pcb->local_ip, pcb->local_port);
+		addr_to_user(s->family, addr, len, &pcb->local_ip, pcb->local_port);
 	} else {
-		addr_to_user(addr, len, NULL, 0);
+		addr_to_user(s->family, addr, len, NULL, 0);
 	}
 	UNLOCK_TCPIP_CORE();
 	return r;
@@ -898,12 +1036,13 @@ struct linger_k {
 	int32_t linger;
 };
 
-static int opt_int(const void *val, size_t len, int *out)
+/* An int option's value: Linux's socket and TCP levels want a whole int; the IP levels also take one byte. */
+static int opt_int(int level, const void *val, size_t len, int *out)
 {
 	if (len < sizeof(int)) {
-		if (len == 0)
+		if (len == 0 || (level != IPPROTO_IP && level != IPPROTO_IPV6))
 			return -EINVAL;
-		*out = *(const uint8_t *)val;	/* Linux takes a one-byte value for int options too */
+		*out = *(const uint8_t *)val;
 		return 0;
 	}
 	memcpy(out, val, sizeof(int));
@@ -939,7 +1078,7 @@ static int inet_setsockopt(struct socket *s, int level, int name, const void *va
 		is->linger_sec = l.linger < 0 ? 0 : l.linger;
 		return 0;
 	}
-	r = opt_int(val, len, &v);
+	r = opt_int(level, val, len, &v);
 	if (r)
 		return r;
 	LOCK_TCPIP_CORE();
@@ -1010,6 +1149,42 @@ static int inet_setsockopt(struct socket *s, int level, int name, const void *va
 		default:
 			r = -ENOPROTOOPT;
 		}
+#if LWIP_IPV6
+	} else if (level == IPPROTO_IPV6 && s->family == AF_INET6) {
+		switch (name) {
+		case IPV6_V6ONLY:
+			/* ipv6(7): only before the socket is bound; the pcb's addresses take the family. */
+			if (is->type == SOCK_STREAM ? is->pcb.tcp->local_port : is->pcb.udp->local_port) {
+				r = -EINVAL;
+				break;
+			}
+			is->v6only = v != 0;
+			if (is->type == SOCK_STREAM) {
+				IP_SET_TYPE_VAL(is->pcb.tcp->local_ip, v ? IPADDR_TYPE_V6 : IPADDR_TYPE_ANY);
+				IP_SET_TYPE_VAL(is->pcb.tcp->remote_ip, v ? IPADDR_TYPE_V6 : IPADDR_TYPE_ANY);
+			} else {
+				IP_SET_TYPE_VAL(is->pcb.udp->local_ip, v ? IPADDR_TYPE_V6 : IPADDR_TYPE_ANY);
+				IP_SET_TYPE_VAL(is->pcb.udp->remote_ip, v ? IPADDR_TYPE_V6 : IPADDR_TYPE_ANY);
+			}
+			break;
+		case IPV6_UNICAST_HOPS:
+			if (v == -1)
+				v = 64;
+			if (v < 0 || v > 255)
+				r = -EINVAL;
+			else
+				ipcb->ttl = (u8_t)v;
+			break;
+		case IPV6_TCLASS:
+			ipcb->tos = (u8_t)v;
+			break;
+		case IPV6_RECVERR:
+		case IPV6_MTU_DISCOVER:
+			break;
+		default:
+			r = -ENOPROTOOPT;
+		}
+#endif
 	} else if (level == IPPROTO_TCP && is->type == SOCK_STREAM) {
 		struct tcp_pcb *pcb = is->pcb.tcp;
 
@@ -1138,6 +1313,22 @@ static int inet_getsockopt(struct socket *s, int level, int name, void *val, siz
 		default:
 			r = -ENOPROTOOPT;
 		}
+#if LWIP_IPV6
+	} else if (level == IPPROTO_IPV6 && s->family == AF_INET6) {
+		switch (name) {
+		case IPV6_V6ONLY:
+			put_int(val, len, is->v6only);
+			break;
+		case IPV6_UNICAST_HOPS:
+			put_int(val, len, ipcb ? ipcb->ttl : 64);
+			break;
+		case IPV6_TCLASS:
+			put_int(val, len, ipcb ? ipcb->tos : 0);
+			break;
+		default:
+			r = -ENOPROTOOPT;
+		}
+#endif
 	} else if (level == IPPROTO_TCP && is->type == SOCK_STREAM) {
 		struct tcp_pcb *pcb = is->pcb.tcp;
 
@@ -1180,6 +1371,21 @@ static int inet_getsockopt(struct socket *s, int level, int name, void *val, siz
 
 /* ---------------------------------------------------------------- closing */
 
+/* Frees what was received and never read (the pcb is gone or being closed). */
+static void rx_free(struct inet_sock *is)
+{
+	while (is->rx) {
+		struct pbuf *q = is->rx;
+
+		is->rx = q->next;
+		q->next = NULL;
+		q->tot_len = q->len;
+		pbuf_free(q);
+	}
+	is->rx_tail = NULL;
+	is->rx_bytes = 0;
+}
+
 /* Frees a connection that never reached the application (on a listener's queue when it closes). */
 static void tcp_drop_queued(struct inet_sock *is)
 {
@@ -1187,8 +1393,7 @@ static void tcp_drop_queued(struct inet_sock *is)
 		tcp_detach(is->pcb.tcp);
 		tcp_abort(is->pcb.tcp);
 	}
-	if (is->rx)
-		pbuf_free(is->rx);
+	rx_free(is);
 	kfree(is);
 }
 
@@ -1236,8 +1441,7 @@ static void tcp_release_op(struct socket *s)
 				tcp_abort(pcb);
 		}
 	}
-	if (is->rx)
-		pbuf_free(is->rx);
+	rx_free(is);
 	is->pcb.tcp = NULL;
 	UNLOCK_TCPIP_CORE();
 	kfree(is);
@@ -1291,7 +1495,7 @@ static int udp_bind_op(struct socket *s, const void *addr, size_t len)
 	struct inet_sock *is = s->priv;
 	ip_addr_t ip;
 	u16_t port;
-	int r = addr_from_user(addr, len, &ip, &port);
+	int r = addr_from_user(s->family, addr, len, &ip, &port);
 	err_t e;
 
 	if (r)
@@ -1302,7 +1506,7 @@ static int udp_bind_op(struct socket *s, const void *addr, size_t len)
 	} else if (!addr_is_local(&ip)) {
 		r = -EADDRNOTAVAIL;
 	} else {
-		e = udp_bind(is->pcb.udp, &ip, port);
+		e = udp_bind(is->pcb.udp, bind_any(s, is, &ip), port);
 		r = e == ERR_OK ? 0 : -lwip_errno(e);
 	}
 	UNLOCK_TCPIP_CORE();
@@ -1326,10 +1530,9 @@ static int udp_connect_op(struct socket *s, const void *addr, size_t len, bool n
 		UNLOCK_TCPIP_CORE();
 		return 0;
 	}
-	r = addr_from_user(addr, len, &ip, &port);
+	r = addr_from_user(s->family, addr, len, &ip, &port);
 	if (!r) {
-		if (ip_addr_isany(&ip))
-			ip_addr_set_loopback(false, &ip);
+		any_to_loopback(&ip);
 		e = udp_connect(is->pcb.udp, &ip, port);
 		if (e == ERR_OK)
 			is->state = INET_CONNECTED;
@@ -1354,11 +1557,10 @@ static long udp_sendmsg_op(struct socket *s, struct sock_msg *m, int flags)
 	if (len > UDP_MAX_PAYLOAD)
 		return -EMSGSIZE;
 	if (m->namelen) {
-		r = addr_from_user(m->name, m->namelen, &ip, &port);
+		r = addr_from_user(s->family, m->name, m->namelen, &ip, &port);
 		if (r)
 			return r;
-		if (ip_addr_isany(&ip))
-			ip_addr_set_loopback(false, &ip);
+		any_to_loopback(&ip);
 	}
 	/* The payload is copied in before taking the lock: the pbuf is ours until udp_send takes it. */
 	p = NULL;
@@ -1429,7 +1631,7 @@ static long udp_recvmsg_op(struct socket *s, struct sock_msg *m, int flags)
 		done += k;
 	}
 	m->namelen = sizeof(m->name);
-	addr_to_user(m->name, &m->namelen, &d->from, d->port);
+	addr_to_user(s->family, m->name, &m->namelen, &d->from, d->port);
 	/* recv(2): a datagram is consumed whole, even when the buffer took only part of it. */
 	if (!(flags & MSG_PEEK)) {
 		is->dq_head = d->next;
@@ -1475,9 +1677,9 @@ static int udp_getname_op(struct socket *s, void *addr, size_t *len, bool peer)
 		if (is->state != INET_CONNECTED)
 			r = -ENOTCONN;
 		else
-			addr_to_user(addr, len, &pcb->remote_ip, pcb->remote_port);
+			addr_to_user(s->family, addr, len, &pcb->remote_ip, pcb->remote_port);
 	} else {
-		addr_to_user(addr, len, &pcb->local_ip, pcb->local_port);
+		addr_to_user(s->family, addr, len, &pcb->local_ip, pcb->local_port);
 	}
 	UNLOCK_TCPIP_CORE();
 	return r;

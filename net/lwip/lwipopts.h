@@ -27,8 +27,20 @@
 #define LWIP_RAW			1
 
 #define LWIP_IPV4			1
-/* IPv6 (nd6, mld6, SLAAC) is the next step of issue 7: off until the netif does its offloads too. */
-#define LWIP_IPV6			0
+/*
+ * IPv6 beside IPv4: link-local and SLAAC addresses (RFC 4862) from router
+ * advertisements, neighbour discovery, MLD. No duplicate address
+ * detection: a VMM hands each NIC its own MAC, and DAD would hold every
+ * address back for a second at boot (RFC 4862 §5.4 allows 0 attempts).
+ */
+#define LWIP_IPV6			1
+#define LWIP_IPV6_DUP_DETECT_ATTEMPTS	0
+#define LWIP_IPV6_AUTOCONFIG		1
+#define LWIP_IPV6_MLD			1
+#define LWIP_ND6_NUM_NEIGHBORS		16
+#define LWIP_ND6_NUM_DESTINATIONS	16
+/* Reassembly keeps its bookkeeping beside, not inside, the 8-byte fragment header: pointers are 64-bit here. */
+#define IPV6_FRAG_COPYHEADER		1
 #define LWIP_ARP			1
 #define LWIP_ETHERNET			1
 #define LWIP_ICMP			1
@@ -97,6 +109,9 @@
  */
 #define MEMP_NUM_TCP_PCB		256
 #define MEMP_NUM_TCP_PCB_LISTEN		16
+/* listen(2)'s backlog: lwIP counts connections not yet accepted and drops SYNs beyond it (Linux's behaviour). */
+#define TCP_LISTEN_BACKLOG		1
+#define TCP_DEFAULT_LISTEN_BACKLOG	255
 /* TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT per socket (tcp(7)). */
 #define LWIP_TCP_KEEPALIVE		1
 #define MEMP_NUM_UDP_PCB		16

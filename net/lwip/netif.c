@@ -14,6 +14,7 @@
 #include "lwip/dhcp.h"
 #include "lwip/dns.h"
 #include "lwip/etharp.h"
+#include "lwip/ethip6.h"
 #include "lwip/inet_chksum.h"
 #include "lwip/init.h"
 #include "lwip/netif.h"
@@ -27,6 +28,7 @@
 #define DHCP_WAIT_NS	(10 * NSEC_PER_SEC)	/* slirp answers in milliseconds; a slow DHCP server in seconds */
 #define ETH_HLEN	14
 #define ETH_P_IP	0x0800
+#define ETH_P_IPV6	0x86DD
 #define IPPROTO_TCP	6
 #define IPPROTO_UDP	17
 
@@ -52,48 +54,64 @@ static uint16_t be16(const uint8_t *p)
 
 /*
  * Where a frame's TCP or UDP checksum lies (start from the frame's first
- * byte, offset within the transport header), or false for anything the
- * device cannot finish alone: not IPv4, not TCP/UDP, or a fragment (the
- * checksum covers the whole datagram, which no one fragment holds).
+ * byte, offset within the transport header) and what its pseudo-header
+ * adds up to, or false for anything the device cannot finish alone: not
+ * IP, not TCP/UDP right after the IP header (IPv6 extension headers are
+ * left to lwIP), or an IPv4 fragment (the checksum covers the whole
+ * datagram, which no one fragment holds). The pseudo-headers: RFC 793
+ * §3.1 and RFC 768 (IPv4), RFC 8200 §8.1 (IPv6).
  */
-static bool l4_csum_place(const uint8_t *f, size_t len, uint16_t *start, uint16_t *offset)
+static bool l4_csum_place(const uint8_t *f, size_t len, uint16_t *start, uint16_t *offset, uint32_t *pseudo)
 {
 	const uint8_t *ip = f + ETH_HLEN;
-	size_t ihl;
+	size_t hlen, l4len;
+	uint8_t proto;
+	uint32_t sum = 0;
 
-	if (len < ETH_HLEN + 20 || be16(f + 12) != ETH_P_IP || (ip[0] >> 4) != 4)
+	if (len >= ETH_HLEN + 20 && be16(f + 12) == ETH_P_IP && (ip[0] >> 4) == 4) {
+		hlen = (size_t)(ip[0] & 0xf) * 4;
+		if (hlen < 20 || len < ETH_HLEN + hlen + 8 || (be16(ip + 6) & 0x3fff) != 0 ||
+		    be16(ip + 2) < hlen)
+			return false;
+		proto = ip[9];
+		l4len = be16(ip + 2) - hlen;
+		for (int i = 12; i < 20; i += 2)
+			sum += be16(ip + i);
+	} else if (len >= ETH_HLEN + 40 && be16(f + 12) == ETH_P_IPV6 && (ip[0] >> 4) == 6) {
+		hlen = 40;
+		proto = ip[6];
+		l4len = be16(ip + 4);
+		if (len < ETH_HLEN + hlen + 8)
+			return false;
+		for (int i = 8; i < 40; i += 2)
+			sum += be16(ip + i);
+	} else {
 		return false;
-	ihl = (size_t)(ip[0] & 0xf) * 4;
-	if (ihl < 20 || len < ETH_HLEN + ihl + 8 || (be16(ip + 6) & 0x3fff) != 0)
-		return false;
-	*start = (uint16_t)(ETH_HLEN + ihl);
-	if (ip[9] == IPPROTO_TCP && len >= ETH_HLEN + ihl + 20)
+	}
+	*start = (uint16_t)(ETH_HLEN + hlen);
+	if (proto == IPPROTO_TCP && len >= ETH_HLEN + hlen + 20)
 		*offset = 16;
-	else if (ip[9] == IPPROTO_UDP)
+	else if (proto == IPPROTO_UDP)
 		*offset = 6;
 	else
 		return false;
+	*pseudo = sum + proto + (uint32_t)l4len;
 	return true;
 }
 
 /*
  * With NETDEV_F_TX_CSUM lwIP leaves TCP and UDP checksums at 0 (its
- * GEN flags are off); the device wants the pseudo-header sum there
- * (RFC 793 §3.1, RFC 768), folded but not complemented.
+ * GEN flags are off); the device wants the pseudo-header sum there,
+ * folded but not complemented.
  */
 static void tx_offload(struct netbuf *b)
 {
-	uint8_t *f = b->buf + b->off, *ip = f + ETH_HLEN;
-	uint16_t start, offset, l4len;
-	uint32_t sum = 0;
+	uint8_t *f = b->buf + b->off;
+	uint16_t start, offset;
+	uint32_t sum;
 
-	if (!l4_csum_place(f, b->len, &start, &offset))
+	if (!l4_csum_place(f, b->len, &start, &offset, &sum))
 		return;
-	l4len = (uint16_t)(be16(ip + 2) - (start - ETH_HLEN));
-	for (int i = 12; i < 20; i += 2)
-		sum += be16(ip + i);
-	sum += ip[9];
-	sum += l4len;
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	f[start + offset] = (uint8_t)(sum >> 8);
@@ -166,8 +184,9 @@ static void *port_rx_thread(void *arg)
 			for (unsigned int i = 0; i < n; i++) {
 				struct netbuf *b = bufs[i];
 				uint16_t start, offset;
+				uint32_t pseudo;
 				u16_t flags = pn->tx_flags | NETIF_CHECKSUM_CHECK_IP |
-					      NETIF_CHECKSUM_CHECK_ICMP;
+					      NETIF_CHECKSUM_CHECK_ICMP | NETIF_CHECKSUM_CHECK_ICMP6;
 				/*
 				 * A heap pbuf of the frame's own size, not a pool buffer:
 				 * received data waits in its pbuf until the application
@@ -186,7 +205,8 @@ static void *port_rx_thread(void *arg)
 					continue;
 				}
 				(void)pbuf_take(p, b->buf + b->off, b->len);
-				if (!b->csum_valid || !l4_csum_place(b->buf + b->off, b->len, &start, &offset))
+				if (!b->csum_valid ||
+				    !l4_csum_place(b->buf + b->off, b->len, &start, &offset, &pseudo))
 					flags |= NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP;
 				netbuf_free(b);
 				NETIF_SET_CHECKSUM_CTRL(&pn->nif, flags);
@@ -210,10 +230,11 @@ static err_t port_netif_init(struct netif *nif)
 	nif->mtu = d->mtu;
 	nif->hwaddr_len = ETH_HWADDR_LEN;
 	memcpy(nif->hwaddr, d->mac, ETH_HWADDR_LEN);
-	nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
+	nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_MLD6;
 	nif->output = etharp_output;
+	nif->output_ip6 = ethip6_output;
 	nif->linkoutput = port_linkoutput;
-	pn->tx_flags = NETIF_CHECKSUM_GEN_IP | NETIF_CHECKSUM_GEN_ICMP;
+	pn->tx_flags = NETIF_CHECKSUM_GEN_IP | NETIF_CHECKSUM_GEN_ICMP | NETIF_CHECKSUM_GEN_ICMP6;
 	if (!(d->features & NETDEV_F_TX_CSUM))
 		pn->tx_flags |= NETIF_CHECKSUM_GEN_TCP | NETIF_CHECKSUM_GEN_UDP;
 	NETIF_SET_CHECKSUM_CTRL(nif, pn->tx_flags | (NETIF_CHECKSUM_ENABLE_ALL & 0xff00));
@@ -351,7 +372,7 @@ static void write_resolv_conf(void)
 	for (u8_t i = 0; i < DNS_MAX_SERVERS; i++) {
 		const ip_addr_t *dns = dns_getserver(i);
 
-		if (ip_addr_isany(dns))
+		if (ip_addr_isany(dns) || !IP_IS_V4(dns))
 			continue;
 		ip4addr_ntoa_r(ip_2_ip4(dns), a, sizeof(a));
 		n += (size_t)fmt_snprintf(buf + n, sizeof(buf) - n, "nameserver %s\n", a);
@@ -399,10 +420,17 @@ static int port_add(struct port_netif *pn, struct netdev *d, bool first)
 	if (first || (have_gw && netif_default && ip4_addr_isany_val(*netif_ip4_gw(netif_default))))
 		netif_set_default(&pn->nif);
 	netif_set_status_callback(&pn->nif, port_status_changed);
+	/* IPv6: a link-local address from the MAC (RFC 4862 §5.3), and global ones from router advertisements. */
+	netif_create_ip6_linklocal_address(&pn->nif, 1);
+	netif_set_ip6_autoconfig_enabled(&pn->nif, 1);
 	netif_set_up(&pn->nif);
 	sync_link(pn);
-	if (parse_param(d->name, "dns", &dns, NULL))
-		dns_setserver(first ? 0 : 1, &dns);
+	if (parse_param(d->name, "dns", &dns, NULL)) {
+		ip_addr_t server;
+
+		ip_addr_copy_from_ip4(server, dns);
+		dns_setserver(first ? 0 : 1, &server);
+	}
 	if (!pn->fixed)
 		(void)dhcp_start(&pn->nif);
 	UNLOCK_TCPIP_CORE();
