@@ -14,7 +14,8 @@ cd "$root"
 jobs=$(nproc 2>/dev/null || echo 2)
 
 # The test kernel carries the in-kernel suites; release images do not.
-apps=(hello exitcode pie segv abitest badelf readline vmtest polltest randtest filetest threadtest libctest)
+apps=(hello exitcode pie segv abitest badelf readline vmtest polltest randtest filetest threadtest libctest
+	httpreply echo netclient ipv6test nettest)
 echo "== building"
 for app in "${apps[@]}"; do
 	make --no-print-directory -j"$jobs" BUILD="$build" APP="apps/$app" all >"$build.build.log" 2>&1 ||
@@ -62,6 +63,9 @@ suite "virtio console" tests/guest/virtio_console.sh "$build"
 suite "virtio-blk" tests/guest/blk.sh "$build"
 suite "virtio-net over tap" tests/guest/net_tap.sh "$build"
 suite "lwIP port reuse over tap" tests/guest/lwip_reuse.sh "$build"
+suite "HTTP and echo end to end" tests/guest/http_e2e.sh "$build"
+suite "network robustness" tests/guest/net_robust.sh "$build"
+suite "IPv6 to the host" tests/guest/ipv6_host.sh "$build"
 suite "GRUB multiboot" tests/grub/run.sh "$build"
 suite "clang build" tests/clang_build.sh "$build"
 
