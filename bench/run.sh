@@ -29,7 +29,7 @@
 #                            build/bench-devices/hello/mote.elf]
 #   BENCH_KTEST [build/ktest/hello/mote.elf]  the test kernel, for the in-kernel benchmarks
 #   BENCH_SKIP               space-separated groups to leave out:
-#                            boot, linux, insns, mem, kernel, blk, net, libc, abi
+#                            boot, linux, insns, mem, kernel, blk, net, http, libc, abi
 #   MOTE_QEMU, MOTE_ACCEL    passed on to tools/mote-run
 set -euo pipefail
 
@@ -511,6 +511,13 @@ if skipped net; then
 	bench_comment "network benchmark skipped"
 else
 	"$here/net.sh" "$root/build" || bench_fail net.tx_pps "bench/net.sh failed"
+fi
+
+# --- HTTP (wrk) and guest-to-host TCP against Linux, boot to the first answer (bench/http.sh) ---
+if skipped http; then
+	bench_comment "HTTP benchmark skipped"
+else
+	"$here/http.sh" "$root/build" || bench_fail http.httpreply.req_s "bench/http.sh failed"
 fi
 
 # --- libc behaviour through the kernel: apps/libctest's checks that pass (of how many) ---
