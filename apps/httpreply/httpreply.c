@@ -22,6 +22,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdbool.h>
@@ -360,8 +361,8 @@ static void reply_stats(struct conn *c, const struct request *rq)
 {
 	struct sysinfo si;
 	uint64_t unit, free_kib = 0, total_kib = 0;
-	char body[256];
-	int n;
+	char body[2048];
+	int n, fd;
 
 	if (sysinfo(&si) == 0) {
 		unit = si.mem_unit ? si.mem_unit : 1;
@@ -379,6 +380,15 @@ static void reply_stats(struct conn *c, const struct request *rq)
 		n = 0;
 	else if ((size_t)n >= sizeof(body))
 		n = sizeof(body) - 1;		/* cannot happen: five numbers of 20 digits at most */
+	/* The TCP/IP stack's counters follow, where the system has them (Linux and Mote: /proc/net/snmp). */
+	fd = open("/proc/net/snmp", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t k = read(fd, body + n, sizeof(body) - (size_t)n);
+
+		if (k > 0)
+			n += (int)k;
+		close(fd);
+	}
 	reply(c, rq, ST_200, "text/plain", body, (size_t)n);
 }
 

@@ -404,8 +404,18 @@ case_flood() {
 	verdict $name "$why" "$log"
 }
 
+# The sum of the guest's counters of frames dropped as malformed: /stats shows /proc/net/snmp.
+drop_count() {
+	http_get "$1" /stats 2>/dev/null | awk '
+		$1 == "Ip:" && $3 ~ /^[0-9]+$/ { n += $6 + $9 }		# InHdrErrors, InDiscards
+		$1 == "Tcp:" && $2 ~ /^[0-9]+$/ { n += $14 + $16 }	# InErrs, InCsumErrors
+		$1 == "Udp:" && $2 ~ /^[0-9]+$/ { n += $4 + $8 }	# InErrors, InCsumErrors
+		$1 == "Link:" && $2 ~ /^[0-9]+$/ { n += $3 + $4 + $5 + $7 }	# InDrops, InLenErrors, InProtoErrors, ArpDrops
+		END { if (NR) print n + 0 }'
+}
+
 case_frames() {
-	local name=frames.tap why='' out
+	local name=frames.tap why='' out before after
 	begin_tap $name || return
 	if ! start_server "$log" 120; then
 		verdict $name "httpreply did not start listening" "$log"
@@ -414,17 +424,20 @@ case_frames() {
 	fi
 	# A request first, so that the guest has the host's MAC and the injector a listening port to aim at.
 	http_get "$TAP_GUEST_IP" / >/dev/null 2>>"$log"
+	before=$(drop_count "$TAP_GUEST_IP")
 	out=$(python3 "$host/inject_frames.py" --iface "$TAP_NAME" --guest-mac $guest_mac --guest-ip "$TAP_GUEST_IP" \
 		--host-ip "$TAP_HOST_IP" --port 8080 --rounds 40 2>&1)
 	echo "$out" >>"$log"
 	if ! http_get "$TAP_GUEST_IP" / 10 2>>"$log" | grep -q 'Hello from Mote'; then
 		why="httpreply no longer answers after the malformed frames"
 	fi
-	# TODO(lead): once the kernel counts dropped frames (lwIP's stats, or a
-	# /proc/net file httpreply's /stats can show, or a console line at exit),
-	# check here that the count grew by at least the frames injected, e.g.
-	#   dropped=$(http_get "$TAP_GUEST_IP" /stats | sed -n 's/^net_dropped \([0-9]*\)$/\1/p')
-	#   ((dropped >= sent_bad)) || why="only $dropped of $sent_bad malformed frames counted"
+	# Counted: the stack's drop counters (/proc/net/snmp, shown by /stats) grow by at least the
+	# 80 SYNs with a bad TCP checksum alone (other kinds are counted at layers lwIP may merge).
+	after=$(drop_count "$TAP_GUEST_IP")
+	echo "host: dropped-frame counters before $before, after $after" >>"$log"
+	if [[ -z $why ]] && { [[ -z $before || -z $after ]] || ((after - before < 80)); }; then
+		why="malformed frames not counted (drop counters ${before:-?} -> ${after:-?})"
+	fi
 	end_case
 	if [[ -n $why ]]; then
 		:
