@@ -1841,6 +1841,23 @@ static void test_opts(void)
 	CHECK("opts: TCP_NODELAY round trip", getint(t, IPPROTO_TCP, TCP_NODELAY) == 0 &&
 	      setint(t, IPPROTO_TCP, TCP_NODELAY, 1) == 0 && getint(t, IPPROTO_TCP, TCP_NODELAY) == 1 &&
 	      setint(t, IPPROTO_TCP, TCP_NODELAY, 0) == 0 && getint(t, IPPROTO_TCP, TCP_NODELAY) == 0);
+	{
+		/* tcp(7): an accepted socket inherits the listener's TCP_NODELAY (Linux copies it at accept). */
+		int l = tcp_listener(0), c = -1, a = -1;
+
+		CHECK("opts: TCP_NODELAY on a listener reads back 1",
+		      l >= 0 && setint(l, IPPROTO_TCP, TCP_NODELAY, 1) == 0 && getint(l, IPPROTO_TCP, TCP_NODELAY) == 1);
+		if (l >= 0 && (c = connect_to(l)) >= 0)
+			a = accept(l, NULL, NULL);
+		CHECK("opts: an accepted socket inherits the listener's TCP_NODELAY",
+		      a >= 0 && getint(a, IPPROTO_TCP, TCP_NODELAY) == 1);
+		if (a >= 0)
+			close(a);
+		if (c >= 0)
+			close(c);
+		if (l >= 0)
+			close(l);
+	}
 	CHECK_ERR("opts: TCP_NODELAY on a UDP socket is ENOPROTOOPT", setint(u, IPPROTO_TCP, TCP_NODELAY, 1),
 		  ENOPROTOOPT);
 	/* socket(7): Linux doubles the value set; asking "at least" keeps this independent of that. */

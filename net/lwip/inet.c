@@ -103,7 +103,6 @@ struct inet_sock {
 	size_t rx_bytes;
 	/* TCP listener: connections accepted by lwIP, waiting for accept(2). */
 	struct inet_sock *q_head, *q_tail, *q_next;
-	int q_len, backlog;
 	/* UDP: received datagrams. */
 	struct dgram *dq_head, *dq_tail;
 	size_t dq_bytes;
@@ -111,6 +110,7 @@ struct inet_sock {
 	int sndbuf, rcvbuf;		/* as getsockopt reports them (Linux doubles what is set) */
 	bool sndbuf_set;		/* SO_SNDBUF was given: accepted connections take it too */
 	bool v6only;			/* IPV6_V6ONLY: an AF_INET6 socket that takes no IPv4 */
+	bool nodelay;			/* a listener's TCP_NODELAY, for the sockets it accepts */
 	bool linger_on;
 	int linger_sec;
 };
@@ -492,14 +492,13 @@ static err_t tcp_accept_cb(void *arg, struct tcp_pcb *newpcb, err_t err)
 	is->rcvbuf = ls->rcvbuf;
 	tcp_attach(is, newpcb);
 	apply_sndbuf(is);
-	if (ls->pcb.tcp && tcp_nagle_disabled(ls->pcb.tcp))
+	if (ls->nodelay)
 		tcp_nagle_disable(newpcb);	/* tcp(7): TCP_NODELAY is inherited by accepted sockets */
 	if (ls->q_tail)
 		ls->q_tail->q_next = is;
 	else
 		ls->q_head = is;
 	ls->q_tail = is;
-	ls->q_len++;
 	inet_wake(ls, POLLIN | POLLRDNORM);
 	return ERR_OK;
 }
@@ -547,7 +546,6 @@ static int tcp_listen_op(struct socket *s, int backlog)
 		backlog = 255;
 	LOCK_TCPIP_CORE();
 	if (is->state == INET_LISTEN) {
-		is->backlog = backlog;
 		tcp_backlog_set(is->pcb.tcp, (u8_t)backlog);
 	} else if (is->state != INET_FRESH || !is->pcb.tcp) {
 		r = -EINVAL;
@@ -556,6 +554,7 @@ static int tcp_listen_op(struct socket *s, int backlog)
 		if (!is->pcb.tcp->local_port)
 			e = tcp_bind(is->pcb.tcp, s->family == AF_INET ? IP4_ADDR_ANY : IP_ANY_TYPE, 0);
 		if (e == ERR_OK) {
+			is->nodelay = tcp_nagle_disabled(is->pcb.tcp);	/* the listening pcb has no flags */
 			lpcb = tcp_listen_with_backlog_and_err(is->pcb.tcp, (u8_t)backlog, &e);
 			if (lpcb) {
 				/* The connection pcb was freed by lwIP and replaced by a smaller listening one. */
@@ -563,7 +562,6 @@ static int tcp_listen_op(struct socket *s, int backlog)
 				tcp_arg(lpcb, is);
 				tcp_accept(lpcb, tcp_accept_cb);
 				is->state = INET_LISTEN;
-				is->backlog = backlog;
 			}
 		}
 		if (e != ERR_OK)
@@ -595,7 +593,6 @@ static int tcp_accept_op(struct socket *s, struct socket **out, bool nonblock, v
 			ls->q_head = is->q_next;
 			if (!ls->q_head)
 				ls->q_tail = NULL;
-			ls->q_len--;
 			is->q_next = NULL;
 			break;
 		}
@@ -1191,11 +1188,12 @@ static int inet_setsockopt(struct socket *s, int level, int name, const void *va
 		switch (name) {
 		case TCP_NODELAY:
 			if (is->state == INET_LISTEN) {
-				/* Kept on the listener for accepted sockets to inherit. */
-				if (v)
-					tcp_nagle_disable(pcb);
-				else
-					tcp_nagle_enable(pcb);
+				/*
+				 * Kept on the socket for accepted ones to inherit: a
+				 * listening pcb (struct tcp_pcb_listen) has no flags
+				 * field, so lwIP's nagle macros must not touch it.
+				 */
+				is->nodelay = v != 0;
 			} else if (v) {
 				tcp_nagle_disable(pcb);
 				tcp_output(pcb);
@@ -1334,7 +1332,8 @@ static int inet_getsockopt(struct socket *s, int level, int name, void *val, siz
 
 		switch (name) {
 		case TCP_NODELAY:
-			put_int(val, len, pcb && tcp_nagle_disabled(pcb) ? 1 : 0);
+			put_int(val, len, is->state == INET_LISTEN ? is->nodelay :
+				pcb && tcp_nagle_disabled(pcb) ? 1 : 0);
 			break;
 		case TCP_MAXSEG:
 			put_int(val, len, pcb && is->state == INET_CONNECTED ? pcb->mss : TCP_MSS);
@@ -1562,8 +1561,7 @@ static long udp_sendmsg_op(struct socket *s, struct sock_msg *m, int flags)
 			return r;
 		any_to_loopback(&ip);
 	}
-	/* The payload is copied in before taking the lock: the pbuf is ours until udp_send takes it. */
-	p = NULL;
+	/* The payload is copied in with the lock dropped: the pbuf is ours until udp_send takes it. */
 	LOCK_TCPIP_CORE();
 	p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
 	UNLOCK_TCPIP_CORE();
