@@ -8,6 +8,7 @@
 #include "fs/procfs.h"
 #ifdef CONFIG_LWIP
 #include "net/lwip/lwip_port.h"
+#include "net/netdev.h"
 #endif
 #include "fs/vfs.h"
 #include "kernel/heap.h"
@@ -438,6 +439,29 @@ static void show_net_snmp(struct seq *s)
 #endif
 }
 
+/*
+ * /proc/net/dev: each network device's counters in Linux's layout
+ * (proc(5); net/core/net-procfs.c prints the same columns). Packets are
+ * frames handed to or taken from the device: a TSO frame counts once,
+ * as Linux counts one GSO packet. Counters the drivers do not keep
+ * (fifo, frame, compressed, multicast, colls, carrier) are 0.
+ */
+static void show_net_dev(struct seq *s)
+{
+	seq_printf(s, "Inter-|   Receive                                                |  Transmit\n"
+		      " face |bytes    packets errs drop fifo frame compressed multicast|"
+		      "bytes    packets errs drop fifo colls carrier compressed\n");
+	for (struct netdev *d = netdev_next(NULL); d; d = netdev_next(d)) {
+		const struct netdev_stats *st = &d->stats;
+
+		seq_printf(s, "%6s: %7llu %7llu %4llu %4llu %4u %5u %10u %9u %8llu %7llu %4llu %4u %4u %5u %7u %10u\n",
+			   d->name, (unsigned long long)st->rx_bytes, (unsigned long long)st->rx_packets,
+			   (unsigned long long)st->rx_errors, (unsigned long long)st->rx_dropped, 0, 0, 0, 0,
+			   (unsigned long long)st->tx_bytes, (unsigned long long)st->tx_packets,
+			   (unsigned long long)st->tx_errors, 0, 0, 0, 0, 0);
+	}
+}
+
 static void show_version(struct seq *s)
 {
 	/* The release and version uname(2) reports (abi/sys_process.c). */
@@ -490,7 +514,7 @@ enum proc_kind { K_DIR, K_FILE, K_LINK, K_FD_DIR };
 /* Every name of /proc but the fds, a directory's children after it; inode numbers are index + 1. */
 enum {
 	P_ROOT, P_SELF, P_PID, P_CPUINFO, P_MEMINFO, P_MOUNTS, P_UPTIME, P_VERSION, P_SYS,
-	P_SYS_KERNEL, P_RANDOM, P_BOOT_ID, P_UUID, P_NET, P_NET_SNMP,
+	P_SYS_KERNEL, P_RANDOM, P_BOOT_ID, P_UUID, P_NET, P_NET_SNMP, P_NET_DEV,
 	P_CMDLINE, P_COMM, P_CWD, P_EXE, P_FD, P_MAPS, P_PID_MOUNTS, P_ROOTLINK, P_STAT, P_STATUS,
 	P_COUNT
 };
@@ -517,6 +541,7 @@ static const struct proc_entry {
 	[P_UUID] = { "uuid", P_RANDOM, K_FILE, 0444, show_uuid },
 	[P_NET] = { "net", P_ROOT, K_DIR, 0555, NULL },
 	[P_NET_SNMP] = { "snmp", P_NET, K_FILE, 0444, show_net_snmp },
+	[P_NET_DEV] = { "dev", P_NET, K_FILE, 0444, show_net_dev },
 	[P_CMDLINE] = { "cmdline", P_PID, K_FILE, 0444, show_cmdline },
 	[P_COMM] = { "comm", P_PID, K_FILE, 0644, show_comm },
 	[P_CWD] = { "cwd", P_PID, K_LINK, 0777, show_cwd },

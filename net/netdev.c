@@ -9,21 +9,33 @@
 static struct list_node netdevs = LIST_INIT(netdevs);
 static unsigned int nnetdevs;
 
-struct netbuf *netbuf_alloc(void)
+struct netbuf *netbuf_alloc_size(uint32_t size)
 {
 	struct netbuf *b = kcalloc(1, sizeof(*b));
 
 	if (!b)
 		return NULL;
-	/* A slab object of the largest small class: inside one page, so the device sees one range. */
-	b->buf = kmalloc(NETBUF_SIZE);
+	/*
+	 * NETBUF_SIZE is a slab object of the largest small class, inside
+	 * one page; a larger buffer is a run of whole pages. Either is
+	 * physically contiguous, so the device sees one range.
+	 */
+	if (size < NETBUF_SIZE)
+		size = NETBUF_SIZE;
+	b->buf = kmalloc(size);
 	if (!b->buf) {
 		kfree(b);
 		return NULL;
 	}
+	b->size = size;
 	b->off = NETBUF_HEADROOM;
 	list_init(&b->link);
 	return b;
+}
+
+struct netbuf *netbuf_alloc(void)
+{
+	return netbuf_alloc_size(NETBUF_SIZE);
 }
 
 void netbuf_free(struct netbuf *b)

@@ -25,11 +25,20 @@
  *    the checksum field holds only the pseudo-header sum, as above.
  */
 struct netbuf {
-	uint8_t *buf;			/* NETBUF_SIZE bytes, physically contiguous */
+	uint8_t *buf;			/* size bytes, physically contiguous */
+	uint32_t size;			/* NETBUF_SIZE, or more for a TSO frame (netbuf_alloc_size) */
 	uint16_t off, len;
 	uint16_t csum_start, csum_offset;
 	bool csum_needed;
 	bool csum_valid;
+	/*
+	 * Transmit only: a TSO frame (gso_type NETBUF_GSO_TCPV4/6, with
+	 * csum_needed) that the device cuts into segments of gso_size payload
+	 * bytes, each with a copy of the first hdr_len bytes (Ethernet, IP,
+	 * TCP) fixed up. Needs NETDEV_F_TSO4/6; net/tso.h builds them.
+	 */
+	uint8_t gso_type;
+	uint16_t gso_size, hdr_len;
 	uint8_t queue;			/* received: the device queue it came in on (order holds per queue) */
 	struct list_node link;
 };
@@ -41,6 +50,17 @@ struct netbuf {
  */
 #define NETDEV_F_TX_CSUM	(1u << 0)	/* the device can complete TCP/UDP checksums */
 #define NETDEV_F_RX_CSUM	(1u << 1)	/* the device validates received checksums */
+#define NETDEV_F_TSO4		(1u << 2)	/* ... cuts TCP over IPv4 frames up to NETBUF_TSO_MAX bytes */
+#define NETDEV_F_TSO6		(1u << 3)	/* ... and TCP over IPv6 ones */
+
+#define NETBUF_GSO_NONE		0
+#define NETBUF_GSO_TCPV4	1	/* the values of virtio's gso_type */
+#define NETBUF_GSO_TCPV6	4
+/*
+ * The longest TSO frame: its buffer with the headroom is 64 KiB, sixteen
+ * whole pages, and its IP length stays within IPv4's 16 bits.
+ */
+#define NETBUF_TSO_MAX		(65536 - NETBUF_HEADROOM)
 
 /* Queue pairs a netdev may have; drivers use at most this many. */
 #define NETDEV_MAX_QUEUES	8
@@ -53,6 +73,7 @@ struct netdev_stats {
 	uint64_t tx_packets, tx_bytes;
 	uint64_t tx_errors;		/* buffers refused: too long, too little headroom, unsupported offload */
 	uint64_t tx_csum;		/* frames sent with their checksum left to the device */
+	uint64_t tx_tso;		/* ... of which TSO frames, each cut into several segments by the device */
 	uint64_t rx_csum;		/* frames received with csum_valid: checked by the device, or partial */
 };
 
@@ -107,6 +128,8 @@ struct netdev {
 };
 
 struct netbuf *netbuf_alloc(void);
+/* A buffer of size bytes (at least NETBUF_SIZE): for TSO frames. */
+struct netbuf *netbuf_alloc_size(uint32_t size);
 void netbuf_free(struct netbuf *b);
 
 /* Names the device "ethN" and lists it; it starts in poll mode. */

@@ -6,6 +6,9 @@
  *   netclient reuse HOST PORT LPORT N   N connections in a row from local port LPORT
  *   netclient resolve NAME              NAME's IPv4 addresses through musl's resolver
  *
+ * `send` also prints each interface's counters from /proc/net/dev once done
+ * ("netclient: netdev: eth0: ..."), so a test can see how the bytes left.
+ *
  * Each ends with one line starting "netclient: " that says what happened,
  * exits 0 when it all worked, 1 when something failed (the line says what),
  * and 2 with a usage line when the arguments are wrong. It is an ordinary
@@ -31,6 +34,8 @@
 
 /* Bytes per write(2) in `send`: large, so that the stack sees big writes as a throughput client makes them. */
 #define SEND_CHUNK	(256 * 1024)
+/* The stream repeats with this period (see pattern()). */
+#define PATTERN_PERIOD	(2u << 20)
 /* The largest transfer `send` accepts: 64 GiB, far beyond any test, small enough that bytes fit in 64 bits easily. */
 #define SEND_MAX_MIB	65536
 
@@ -162,6 +167,27 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
+/* /proc/net/dev's interface lines (proc(5)), after its two header lines; nothing where there is none. */
+static void print_netdev(void)
+{
+	FILE *f = fopen("/proc/net/dev", "r");
+	char line[256];
+	int n = 0;
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		const char *p = line;
+
+		if (n++ < 2)
+			continue;
+		while (*p == ' ')
+			p++;
+		printf("netclient: netdev: %s", p);
+	}
+	fclose(f);
+}
+
 static int fail(const char *cmd, const char *call)
 {
 	int e = errno;
@@ -172,7 +198,12 @@ static int fail(const char *cmd, const char *call)
 
 static int cmd_send(int argc, char **argv)
 {
-	static uint8_t buf[SEND_CHUNK];
+	/*
+	 * One period of the stream and a chunk more, made once: any chunk is
+	 * then a slice of it, and the time measured is the network's, not
+	 * that of making the bytes (the same on every system measured).
+	 */
+	static uint8_t stream[PATTERN_PERIOD + SEND_CHUNK], buf[4096];
 	unsigned long port, mib;
 	struct sockaddr_in sa;
 	uint64_t total, sent = 0, drained = 0, t0, t1;
@@ -193,12 +224,12 @@ static int cmd_send(int argc, char **argv)
 		return fail("send", "socket");
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
 		return fail("send", "connect");
+	pattern(stream, sizeof(stream), 0);
 	t0 = now_ns();
 	while (sent < total) {
 		size_t n = total - sent < SEND_CHUNK ? (size_t)(total - sent) : SEND_CHUNK;
 
-		pattern(buf, n, sent);
-		if (write_all(fd, buf, n)) {
+		if (write_all(fd, stream + sent % PATTERN_PERIOD, n)) {
 			int e = errno;
 
 			printf("netclient: send: write failed after %llu bytes: %s (%s)\n",
@@ -227,6 +258,7 @@ static int cmd_send(int argc, char **argv)
 		return fail("send", "close");
 	if (drained)
 		printf("netclient: send: the peer sent %llu bytes back (ignored)\n", (unsigned long long)drained);
+	print_netdev();
 	/* Timing on its own line, so that the result line stays exactly "sent N bytes". */
 	printf("netclient: send took %llu us\n", (unsigned long long)((t1 - t0) / 1000));
 	printf("netclient: sent %llu bytes\n", (unsigned long long)sent);

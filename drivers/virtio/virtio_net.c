@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* virtio network device (virtio 1.2 §5.1): up to VNET_MAX_PAIRS queue pairs as one netdev, link status, checksum offload. */
+/* virtio network device (virtio 1.2 §5.1): up to VNET_MAX_PAIRS queue pairs as one netdev, link status, checksum and segmentation offload. */
 #include <mote/errno.h>
 #include "arch/x86_64/cpu.h"
 #include "drivers/virtio/virtio.h"
@@ -17,6 +17,8 @@
 #define VIRTIO_NET_F_GUEST_CSUM		(1ull << 1)	/* we accept partial checksums, the device may validate */
 #define VIRTIO_NET_F_MTU		(1ull << 3)
 #define VIRTIO_NET_F_MAC		(1ull << 5)
+#define VIRTIO_NET_F_HOST_TSO4		(1ull << 11)	/* the device segments TCP over IPv4 we send (needs CSUM) */
+#define VIRTIO_NET_F_HOST_TSO6		(1ull << 12)	/* ... TCP over IPv6 */
 #define VIRTIO_NET_F_MRG_RXBUF		(1ull << 15)
 #define VIRTIO_NET_F_STATUS		(1ull << 16)
 #define VIRTIO_NET_F_CTRL_VQ		(1ull << 17)
@@ -350,9 +352,26 @@ static int vnet_tx_one(struct vnet *vn, struct vnet_txq *tq, struct netbuf *b)
 	unsigned int nb;
 	int r;
 
-	if (b->off < vn->hdr_len || b->len < ETH_HLEN || b->len > nd->mtu + ETH_VLAN_HLEN ||
-	    b->off + b->len > NETBUF_SIZE)
+	if (b->off < vn->hdr_len || b->len < ETH_HLEN || (uint32_t)b->off + b->len > b->size)
 		return -EINVAL;
+	if (b->gso_type != NETBUF_GSO_NONE) {
+		uint32_t feature = b->gso_type == NETBUF_GSO_TCPV4 ? NETDEV_F_TSO4 :
+				   b->gso_type == NETBUF_GSO_TCPV6 ? NETDEV_F_TSO6 : 0;
+
+		/*
+		 * §5.1.6.2: a frame the device segments carries NEEDS_CSUM,
+		 * its gso_type and gso_size (the payload of each segment), and
+		 * hdr_len covering the headers up to the TCP header's end.
+		 */
+		if (!(nd->features & feature) || !b->csum_needed || b->gso_size == 0 ||
+		    b->hdr_len <= b->csum_start || b->hdr_len >= b->len || b->len > NETBUF_TSO_MAX)
+			return -EINVAL;
+		hdr.gso_type = b->gso_type;
+		hdr.gso_size = b->gso_size;
+		hdr.hdr_len = b->hdr_len;
+	} else if (b->len > nd->mtu + ETH_VLAN_HLEN) {
+		return -EINVAL;
+	}
 	if (b->csum_needed) {
 		/*
 		 * §5.1.6.2: the device sums from csum_start (counted from the
@@ -382,6 +401,8 @@ static int vnet_tx_one(struct vnet *vn, struct vnet_txq *tq, struct netbuf *b)
 	nd->stats.tx_bytes += b->len;
 	if (b->csum_needed)
 		nd->stats.tx_csum++;
+	if (b->gso_type != NETBUF_GSO_NONE)
+		nd->stats.tx_tso++;
 	nd->queue_stats[tq->index].tx_packets++;
 	return 0;
 }
@@ -404,7 +425,7 @@ static unsigned int vnet_tx_burst(struct netdev *nd, struct netbuf **bufs, unsig
 		unsigned int q = 0;
 		int r;
 
-		if (nd->queues > 1 && b->len >= ETH_HLEN && b->off + b->len <= NETBUF_SIZE)
+		if (nd->queues > 1 && b->len >= ETH_HLEN && (uint32_t)b->off + b->len <= b->size)
 			q = net_flow_queue(net_flow_hash(b->buf + b->off, b->len), nd->queues);
 		if (tq != &vn->tx[q]) {
 			if (tq) {
@@ -585,6 +606,11 @@ static int vnet_probe(struct virtio_device *vdev)
 		vn->nd.features |= NETDEV_F_TX_CSUM;
 	if (virtio_has_feature(vdev, VIRTIO_NET_F_GUEST_CSUM))
 		vn->nd.features |= NETDEV_F_RX_CSUM;
+	/* §5.1.3.1: the TSO features need CSUM; a device offering them without it is not taken up on them. */
+	if (virtio_has_feature(vdev, VIRTIO_NET_F_CSUM) && virtio_has_feature(vdev, VIRTIO_NET_F_HOST_TSO4))
+		vn->nd.features |= NETDEV_F_TSO4;
+	if (virtio_has_feature(vdev, VIRTIO_NET_F_CSUM) && virtio_has_feature(vdev, VIRTIO_NET_F_HOST_TSO6))
+		vn->nd.features |= NETDEV_F_TSO6;
 
 	vn->max_pairs = vnet_max_pairs(vdev);
 	want = MIN(vn->max_pairs, (unsigned int)VNET_MAX_PAIRS);
@@ -650,13 +676,15 @@ static int vnet_probe(struct virtio_device *vdev)
 			vn->nd.queues = pairs;
 	}
 	netdev_register(&vn->nd);
-	pr_info("%s: %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, MTU %u, link %s, %u of %u queue pairs%s%s%s\n",
+	pr_info("%s: %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, MTU %u, link %s, %u of %u queue pairs%s%s%s%s\n",
 		vn->nd.name, virtio_name(vdev), vn->nd.mac[0], vn->nd.mac[1], vn->nd.mac[2],
 		vn->nd.mac[3], vn->nd.mac[4], vn->nd.mac[5], vn->nd.mtu,
 		vn->nd.link_up ? "up" : "down", vn->nd.queues, vn->max_pairs,
 		vn->mrg_rxbuf ? ", mergeable rx buffers" : "",
 		(vn->nd.features & NETDEV_F_TX_CSUM) ? ", tx checksum" : "",
-		(vn->nd.features & NETDEV_F_RX_CSUM) ? ", rx checksum" : "");
+		(vn->nd.features & NETDEV_F_RX_CSUM) ? ", rx checksum" : "",
+		!(vn->nd.features & NETDEV_F_TSO6) ? ((vn->nd.features & NETDEV_F_TSO4) ? ", tso (ipv4)" : "") :
+		(vn->nd.features & NETDEV_F_TSO4) ? ", tso" : ", tso (ipv6)");
 	return 0;
 fail:
 	/* Before DRIVER_OK the device has not touched the buffers: take them back, then reset. */
@@ -678,7 +706,7 @@ static const struct virtio_driver virtio_net = {
 	.name = "virtio-net",
 	.device_id = VIRTIO_ID_NET,
 	.features = VIRTIO_NET_F_CSUM | VIRTIO_NET_F_GUEST_CSUM | VIRTIO_NET_F_MTU | VIRTIO_NET_F_MAC |
-		    VIRTIO_NET_F_MRG_RXBUF | VIRTIO_NET_F_STATUS | VIRTIO_NET_F_CTRL_VQ | VIRTIO_NET_F_MQ |
+		    VIRTIO_NET_F_HOST_TSO4 | VIRTIO_NET_F_HOST_TSO6 | VIRTIO_NET_F_MRG_RXBUF | VIRTIO_NET_F_STATUS | VIRTIO_NET_F_CTRL_VQ | VIRTIO_NET_F_MQ |
 		    VIRTIO_F_ANY_LAYOUT,
 	.probe = vnet_probe,
 };

@@ -12,6 +12,11 @@
  */
 #define NO_SYS				0
 #define LWIP_TCPIP_CORE_LOCKING		1
+/* Releasing the core lock sends the frames queued while it was held (net/lwip/netif.c, tx.c). */
+void lwip_port_core_lock(void);
+void lwip_port_core_unlock(void);
+#define LOCK_TCPIP_CORE()		lwip_port_core_lock()
+#define UNLOCK_TCPIP_CORE()		lwip_port_core_unlock()
 /* Received frames are processed on the receive thread under the core lock: no mailbox hop per packet. */
 #define LWIP_TCPIP_CORE_LOCKING_INPUT	1
 #define SYS_LIGHTWEIGHT_PROT		1

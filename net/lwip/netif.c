@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* lwIP's netif over a Mote netdev: frames in and out, checksum offload, link state, address configuration. */
+/* lwIP's netif over a Mote netdev: frames in (frames out: tx.c), link state, address configuration. */
 #include <mote/errno.h>
 #include "kernel/completion.h"
 #include "kernel/init.h"
@@ -20,22 +20,20 @@
 #include "lwip/netif.h"
 #include "lwip/stats.h"
 #include "lwip/tcpip.h"
+#include "net/l4csum.h"
 #include "net/lwip/lwip_port.h"
+#include "net/lwip/tx.h"
 #include "net/netdev.h"
 #include "netif/ethernet.h"
 
 #define RX_BURST	32
 #define DHCP_WAIT_NS	(10 * NSEC_PER_SEC)	/* slirp answers in milliseconds; a slow DHCP server in seconds */
-#define ETH_HLEN	14
-#define ETH_P_IP	0x0800
-#define ETH_P_IPV6	0x86DD
-#define IPPROTO_TCP	6
-#define IPPROTO_UDP	17
 
 struct port_netif {
 	struct netif nif;
 	struct netdev *dev;
 	struct semaphore rx_wake;
+	struct port_tx tx;
 	u16_t tx_flags;			/* the NETIF_CHECKSUM_GEN_* lwIP does itself */
 	struct completion addr_ready;	/* the first time an address is set */
 	bool fixed;			/* a static address from the command line, not DHCP */
@@ -47,104 +45,27 @@ static struct port_netif ports[PORT_NETIF_MAX];
 static size_t nports;
 static bool started;
 
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/*
- * Where a frame's TCP or UDP checksum lies (start from the frame's first
- * byte, offset within the transport header) and what its pseudo-header
- * adds up to, or false for anything the device cannot finish alone: not
- * IP, not TCP/UDP right after the IP header (IPv6 extension headers are
- * left to lwIP), or an IPv4 fragment (the checksum covers the whole
- * datagram, which no one fragment holds). The pseudo-headers: RFC 793
- * §3.1 and RFC 768 (IPv4), RFC 8200 §8.1 (IPv6).
- */
-static bool l4_csum_place(const uint8_t *f, size_t len, uint16_t *start, uint16_t *offset, uint32_t *pseudo)
-{
-	const uint8_t *ip = f + ETH_HLEN;
-	size_t hlen, l4len;
-	uint8_t proto;
-	uint32_t sum = 0;
-
-	if (len >= ETH_HLEN + 20 && be16(f + 12) == ETH_P_IP && (ip[0] >> 4) == 4) {
-		hlen = (size_t)(ip[0] & 0xf) * 4;
-		if (hlen < 20 || len < ETH_HLEN + hlen + 8 || (be16(ip + 6) & 0x3fff) != 0 ||
-		    be16(ip + 2) < hlen)
-			return false;
-		proto = ip[9];
-		l4len = be16(ip + 2) - hlen;
-		for (int i = 12; i < 20; i += 2)
-			sum += be16(ip + i);
-	} else if (len >= ETH_HLEN + 40 && be16(f + 12) == ETH_P_IPV6 && (ip[0] >> 4) == 6) {
-		hlen = 40;
-		proto = ip[6];
-		l4len = be16(ip + 4);
-		if (len < ETH_HLEN + hlen + 8)
-			return false;
-		for (int i = 8; i < 40; i += 2)
-			sum += be16(ip + i);
-	} else {
-		return false;
-	}
-	*start = (uint16_t)(ETH_HLEN + hlen);
-	if (proto == IPPROTO_TCP && len >= ETH_HLEN + hlen + 20)
-		*offset = 16;
-	else if (proto == IPPROTO_UDP)
-		*offset = 6;
-	else
-		return false;
-	*pseudo = sum + proto + (uint32_t)l4len;
-	return true;
-}
-
-/*
- * With NETDEV_F_TX_CSUM lwIP leaves TCP and UDP checksums at 0 (its
- * GEN flags are off); the device wants the pseudo-header sum there,
- * folded but not complemented.
- */
-static void tx_offload(struct netbuf *b)
-{
-	uint8_t *f = b->buf + b->off;
-	uint16_t start, offset;
-	uint32_t sum;
-
-	if (!l4_csum_place(f, b->len, &start, &offset, &sum))
-		return;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	f[start + offset] = (uint8_t)(sum >> 8);
-	f[start + offset + 1] = (uint8_t)sum;
-	b->csum_start = start;
-	b->csum_offset = offset;
-	b->csum_needed = true;
-}
-
 static err_t port_linkoutput(struct netif *nif, struct pbuf *p)
 {
-	struct port_netif *pn = nif->state;
-	struct netdev *d = pn->dev;
-	struct netbuf *b = netbuf_alloc();
+	return port_tx_frame(&((struct port_netif *)nif->state)->tx, p);
+}
 
-	if (!b)
-		return ERR_MEM;
-	if (b->off < d->tx_headroom || p->tot_len > NETBUF_SIZE - b->off) {
-		netbuf_free(b);
-		return ERR_IF;
-	}
-	b->len = (uint16_t)pbuf_copy_partial(p, b->buf + b->off, p->tot_len, 0);
-	b->csum_needed = false;
-	if (d->features & NETDEV_F_TX_CSUM)
-		tx_offload(b);
-	/* A full ring empties as the device sends: let it, a few times, before dropping (TCP resends). */
-	for (int tries = 0; tries < 4; tries++) {
-		if (d->tx_burst(d, &b, 1) == 1)
-			return ERR_OK;
-		sched_yield();
-	}
-	netbuf_free(b);
-	return ERR_MEM;
+/*
+ * The core lock, as lwIP's LOCK_TCPIP_CORE and UNLOCK_TCPIP_CORE
+ * (lwipopts.h): releasing it first sends what the holder queued on each
+ * interface (net/lwip/tx.c), so that frames leave in bursts.
+ */
+void lwip_port_core_lock(void)
+{
+	sys_mutex_lock(&lock_tcpip_core);
+}
+
+void lwip_port_core_unlock(void)
+{
+	for (size_t i = 0; i < PORT_NETIF_MAX; i++)
+		if (ports[i].tx.n)
+			port_tx_flush(&ports[i].tx);
+	sys_mutex_unlock(&lock_tcpip_core);
 }
 
 static void port_rx_notify(struct netdev *d)
@@ -206,7 +127,7 @@ static void *port_rx_thread(void *arg)
 				}
 				(void)pbuf_take(p, b->buf + b->off, b->len);
 				if (!b->csum_valid ||
-				    !l4_csum_place(b->buf + b->off, b->len, &start, &offset, &pseudo))
+				    !l4csum_place(b->buf + b->off, b->len, &start, &offset, &pseudo))
 					flags |= NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP;
 				netbuf_free(b);
 				NETIF_SET_CHECKSUM_CTRL(&pn->nif, flags);
@@ -397,6 +318,7 @@ static int port_add(struct port_netif *pn, struct netdev *d, bool first)
 	struct thread *t;
 
 	pn->dev = d;
+	port_tx_init(&pn->tx, d);
 	sem_init(&pn->rx_wake, 0);
 	completion_init(&pn->addr_ready);
 	pn->fixed = parse_param(d->name, "ip", &ip, &prefix);

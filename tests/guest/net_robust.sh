@@ -347,8 +347,32 @@ tx64() {
 		why="the host received $(grep -m1 '^tcp_sink: ' "$tmp/sink.out" || echo nothing)"
 	elif ! grep -q ': match$' "$tmp/sink.out"; then
 		why="$(grep -m1 'MISMATCH' "$tmp/sink.out")"
+	else
+		why=$(tx64_frames "$kind" "$log" "$bytes")
 	fi
 	verdict "$name" "$why" "$log"
+}
+
+# tx64_frames tap|user LOG BYTES: says what is wrong with how eth0 sent BYTES, nothing when right.
+# Over the tap QEMU's virtio-net offers TSO (the tap takes virtio-net headers), and
+# consecutive segments must leave as joined frames: on average 4 segments or more a
+# frame (net/lwip/tx.c). slirp offers no TSO: every segment is a frame of its own.
+tx64_frames() {
+	local kind=$1 log=$2 bytes=$3 segs frames
+	segs=$(((bytes + 1459) / 1460))
+	# "netclient: netdev: eth0: RXBYTES RXPKTS ... TXBYTES TXPKTS ...": field 13 is TXPKTS.
+	frames=$(console "$log" | awk '$1 == "netclient:" && $2 == "netdev:" && $3 == "eth0:" { print $13 }')
+	if [[ -z $frames ]]; then
+		echo "no eth0 line from /proc/net/dev in the guest's output"
+	elif [[ $kind == tap ]]; then
+		if ! console "$log" | grep -q '^mote: eth0: .*, tso'; then
+			echo "the device offered no TSO over the tap: $(console "$log" | grep -m1 '^mote: eth0: ')"
+		elif ((frames * 4 > segs)); then
+			echo "$frames frames for $segs segments: TSO joined fewer than 4 segments a frame"
+		fi
+	elif ((frames < segs)); then
+		echo "$frames frames for $segs segments without TSO: some frame was longer than the MTU allows"
+	fi
 }
 
 case_flood() {
