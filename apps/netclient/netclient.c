@@ -2,7 +2,7 @@
 /*
  * A TCP client for the network tests and benchmarks, one subcommand per job:
  *
- *   netclient send HOST PORT MIB        MIB MiB of a fixed pattern to HOST:PORT
+ *   netclient send HOST PORT MIB        MIB MiB of a fixed pattern to HOST:PORT (IPv4 or IPv6)
  *   netclient reuse HOST PORT LPORT N   N connections in a row from local port LPORT
  *   netclient resolve NAME              NAME's IPv4 addresses through musl's resolver
  *
@@ -205,7 +205,12 @@ static int cmd_send(int argc, char **argv)
 	 */
 	static uint8_t stream[PATTERN_PERIOD + SEND_CHUNK], buf[4096];
 	unsigned long port, mib;
-	struct sockaddr_in sa;
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} to;
+	socklen_t to_len = sizeof(to.in);
 	uint64_t total, sent = 0, drained = 0, t0, t1;
 	int fd;
 
@@ -215,14 +220,21 @@ static int cmd_send(int argc, char **argv)
 		return usage("PORT must be a number from 1 to 65535");
 	if (parse_num(argv[4], 0, SEND_MAX_MIB, &mib))
 		return usage("MIB must be a number from 0 to 65536");
-	if (lookup("send", argv[2], (unsigned)port, &sa))
+	/* HOST: an IPv6 address as such, else an IPv4 address or a name. */
+	memset(&to, 0, sizeof(to));
+	if (inet_pton(AF_INET6, argv[2], &to.in6.sin6_addr) == 1) {
+		to.in6.sin6_family = AF_INET6;
+		to.in6.sin6_port = htons((unsigned)port);
+		to_len = sizeof(to.in6);
+	} else if (lookup("send", argv[2], (unsigned)port, &to.in)) {
 		return 1;
+	}
 	total = (uint64_t)mib << 20;
 
-	fd = socket(AF_INET, SOCK_STREAM, 0);
+	fd = socket(to.sa.sa_family, SOCK_STREAM, 0);
 	if (fd < 0)
 		return fail("send", "socket");
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+	if (connect(fd, &to.sa, to_len))
 		return fail("send", "connect");
 	pattern(stream, sizeof(stream), 0);
 	t0 = now_ns();

@@ -234,6 +234,71 @@ bad:
 	return false;
 }
 
+/*
+ * A static IPv6 address beside SLAAC's: netdev.ip6=ADDR[/64] for eth0,
+ * netdev.ethN.ip6= for any. lwIP takes every address as a /64 (its
+ * on-link test compares 64 bits, RFC 4291 §2.5.4), so another prefix
+ * length is refused rather than silently treated as /64.
+ */
+static bool parse_ip6_param(const char *dev, ip6_addr_t *addr)
+{
+	char name[40], text[48];
+	const char *s, *slash;
+	size_t n;
+
+	fmt_snprintf(name, sizeof(name), "netdev.%s.ip6", dev);
+	s = cmdline_get(&kernel_cmdline, name);
+	if (!s && !strcmp(dev, "eth0")) {
+		fmt_snprintf(name, sizeof(name), "netdev.ip6");
+		s = cmdline_get(&kernel_cmdline, name);
+	}
+	if (!s)
+		return false;
+	slash = strchr(s, '/');
+	n = slash ? (size_t)(slash - s) : strlen(s);
+	if (slash && strcmp(slash, "/64")) {
+		pr_warn("%s=%s: only /64 prefixes are supported; ignored\n", name, s);
+		return false;
+	}
+	if (n == 0 || n >= sizeof(text))
+		goto bad;
+	memcpy(text, s, n);
+	text[n] = 0;
+	if (!ip6addr_aton(text, addr) || ip6_addr_ismulticast(addr) || ip6_addr_isany(addr) ||
+	    ip6_addr_isloopback(addr))
+		goto bad;
+	return true;
+bad:
+	pr_warn("%s=%s: not a unicast IPv6 address (e.g. fd00::2/64); ignored\n", name, s);
+	return false;
+}
+
+/* An IPv6 address as RFC 5952 §4 writes it: lowercase, the longest run of two or more zero groups as "::". */
+static void ip6_text(const ip6_addr_t *a, char *out, size_t size)
+{
+	uint16_t g[8];
+	int best = -1, best_len = 1, n = 0;
+	size_t k = 0;
+
+	for (int i = 0; i < 8; i++)
+		g[i] = (uint16_t)(lwip_ntohl(a->addr[i / 2]) >> (i % 2 ? 0 : 16));
+	for (int i = 0; i < 8; i++) {
+		n = g[i] ? 0 : n + 1;
+		if (n > best_len) {
+			best_len = n;
+			best = i - n + 1;
+		}
+	}
+	for (int i = 0; i < 8 && k < size; i++) {
+		if (i == best) {
+			k += (size_t)fmt_snprintf(out + k, size - k, "::");
+			i += best_len - 1;
+			continue;
+		}
+		k += (size_t)fmt_snprintf(out + k, size - k, "%s%x", k && out[k - 1] != ':' ? ":" : "", g[i]);
+	}
+}
+
 static int prefix_len(const ip4_addr_t *mask)
 {
 	uint32_t m = lwip_ntohl(ip4_addr_get_u32(mask));
@@ -313,8 +378,9 @@ static void write_resolv_conf(void)
 static int port_add(struct port_netif *pn, struct netdev *d, bool first)
 {
 	ip4_addr_t ip, mask, gw, dns;
+	ip6_addr_t ip6;
 	int prefix = 0;
-	bool have_gw;
+	bool have_gw, have_ip6;
 	struct thread *t;
 
 	pn->dev = d;
@@ -323,6 +389,7 @@ static int port_add(struct port_netif *pn, struct netdev *d, bool first)
 	completion_init(&pn->addr_ready);
 	pn->fixed = parse_param(d->name, "ip", &ip, &prefix);
 	have_gw = parse_param(d->name, "gw", &gw, NULL);
+	have_ip6 = parse_ip6_param(d->name, &ip6);
 	if (!pn->fixed) {
 		ip4_addr_set_zero(&ip);
 		ip4_addr_set_zero(&mask);
@@ -345,6 +412,19 @@ static int port_add(struct port_netif *pn, struct netdev *d, bool first)
 	/* IPv6: a link-local address from the MAC (RFC 4862 §5.3), and global ones from router advertisements. */
 	netif_create_ip6_linklocal_address(&pn->nif, 1);
 	netif_set_ip6_autoconfig_enabled(&pn->nif, 1);
+	if (have_ip6) {
+		s8_t idx;
+		char a6[48];
+
+		/* Preferred at once: no duplicate address detection (lwipopts.h says why). */
+		ip6_text(&ip6, a6, sizeof(a6));
+		if (netif_add_ip6_address(&pn->nif, &ip6, &idx) == ERR_OK) {
+			netif_ip6_addr_set_state(&pn->nif, idx, IP6_ADDR_PREFERRED);
+			pr_info("%s: %s/64 (static)\n", d->name, a6);
+		} else {
+			pr_warn("%s: no room for the IPv6 address %s\n", d->name, a6);
+		}
+	}
 	netif_set_up(&pn->nif);
 	sync_link(pn);
 	if (parse_param(d->name, "dns", &dns, NULL)) {

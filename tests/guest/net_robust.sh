@@ -20,7 +20,8 @@
 #   dns.user           netclient resolves a name through QEMU's DNS proxy
 #   dns.hosts          netclient resolves a name from the initrd's /etc/hosts,
 #                      the resolv.conf naming a server that does not exist
-#   tx64.tap, tx64.user  64 MiB guest -> host, every byte checked (tcp_sink.py)
+#   tx64.tap, tx64.tap6, tx64.user  64 MiB guest -> host over IPv4 and IPv6, every byte
+#                      checked (tcp_sink.py), in TSO frames over the tap
 #   flood.tap          8,000 connections reset by the host and 2,000 left
 #                      half-open; httpreply must answer and its free memory
 #                      come back within 1%
@@ -314,13 +315,28 @@ case_dns_hosts() {
 	verdict $name "$why" "$log"
 }
 
-# tx64 NAME tap|user: netclient sends 64 MiB to tcp_sink.py, which checks every byte.
+# tx64 NAME tap|tap6|user: netclient sends 64 MiB to tcp_sink.py, which checks every byte.
+# tap6 is over IPv6: the host's side of the tap gets fd00:0:0:N::1/64, the guest
+# fd00:0:0:N::2/64 from netdev.ip6= (N as in the tap's 10.0.N.0/24).
 tx64() {
-	local name=$1 kind=$2 bytes=$((64 << 20)) dest why=
+	local name=$1 kind=$2 bytes=$((64 << 20)) dest why= v6net
 	if [[ $kind == tap ]]; then
 		begin_tap "$name" || return
 		start_helper "$tmp/sink.out" "$host/tcp_sink.py" --seconds 150 --expect $bytes "$TAP_HOST_IP"
 		dest=$TAP_HOST_IP
+	elif [[ $kind == tap6 ]]; then
+		begin_tap "$name" || return
+		v6net=fd00:0:0:${TAP_NET##*.}
+		# The host may keep IPv6 off on new devices (net.ipv6.conf.default.disable_ipv6): on for this one.
+		sysctl -qw "net.ipv6.conf.$TAP_NAME.disable_ipv6=0" 2>/dev/null
+		if ! why=$(ip -6 addr add "$v6net::1/64" dev "$TAP_NAME" nodad 2>&1); then
+			verdict "$name" "SKIP:no IPv6 address on the host's tap: $why" "$log"
+			end_case
+			return
+		fi
+		static+=" netdev.ip6=$v6net::2/64"
+		start_helper "$tmp/sink.out" "$host/tcp_sink.py" --seconds 150 --expect $bytes "$v6net::1"
+		dest=$v6net::1
 	else
 		log=$logs/net_robust.$name.log
 		: >"$log"
@@ -364,7 +380,7 @@ tx64_frames() {
 	frames=$(console "$log" | awk '$1 == "netclient:" && $2 == "netdev:" && $3 == "eth0:" { print $13 }')
 	if [[ -z $frames ]]; then
 		echo "no eth0 line from /proc/net/dev in the guest's output"
-	elif [[ $kind == tap ]]; then
+	elif [[ $kind == tap* ]]; then
 		if ! console "$log" | grep -q '^mote: eth0: .*, tso'; then
 			echo "the device offered no TSO over the tap: $(console "$log" | grep -m1 '^mote: eth0: ')"
 		elif ((frames * 4 > segs)); then
@@ -485,7 +501,7 @@ if [[ -n $missing ]]; then
 	exit 1
 fi
 if ! command -v python3 >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1 || ! command -v cpio >/dev/null 2>&1; then
-	for c in reuse.server.tap reuse.client.tap dns.user dns.hosts tx64.tap tx64.user flood.tap frames.tap; do
+	for c in reuse.server.tap reuse.client.tap dns.user dns.hosts tx64.tap tx64.tap6 tx64.user flood.tap frames.tap; do
 		verdict $c "SKIP:needs python3, curl and cpio on the host" ""
 	done
 else
@@ -497,6 +513,7 @@ else
 	want dns.user && case_dns_user
 	want dns.hosts && case_dns_hosts
 	want tx64.tap && tx64 tx64.tap tap
+	want tx64.tap6 && tx64 tx64.tap6 tap6
 	want tx64.user && tx64 tx64.user user
 	want flood.tap && case_flood
 	want frames.tap && case_frames

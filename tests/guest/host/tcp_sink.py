@@ -61,7 +61,7 @@ def main():
     signal.signal(signal.SIGALRM, lambda s, f: sys.exit("tcp_sink: no complete transfer within %g s" % args.seconds))
     signal.setitimer(signal.ITIMER_REAL, args.seconds)
 
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls = socket.socket(socket.AF_INET6 if ":" in args.address else socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind((args.address, 0))
     ls.listen(1)
