@@ -18,6 +18,7 @@
 #include "kernel/thread.h"
 #include "kernel/time.h"
 #include "kernel/vm.h"
+#include "lib/string.h"
 
 /* The application's name; its ELF file is section .app (apps/app_image.S), see mem_app_image(). */
 extern const char app_image_name[];
@@ -56,12 +57,53 @@ static const char *signal_for(uint64_t vector, int *status)
 
 static const char *fault_why;
 
-/* An application bug is the application's end, not the kernel's: report it like a shell would. */
+/* Linux uapi asm-generic/siginfo.h: the si_code of a fault's signal. */
+#define SI_KERNEL	0x80
+#define SEGV_MAPERR	1
+#define SEGV_ACCERR	2
+#define ILL_ILLOPN	2
+#define FPE_INTDIV	1
+#define BUS_ADRALN	1
+
+/* A fault's si_code and si_addr, as Linux's traps give them (page faults: the address, others: rip). */
+static int fault_code(const struct trap_frame *tf, uint64_t cr2, uint64_t *addr)
+{
+	*addr = tf->rip;
+	switch (tf->vector) {
+	case VEC_PF:
+		/* Linux: MAPERR where no mapping is (a guard gap counts as none), ACCERR where one forbids it. */
+		*addr = cr2;
+		if (cr2 >= USER_TOP)
+			return SEGV_MAPERR;	/* the kernel's half: nothing the application has mapped */
+		if (fault_why)
+			return strstr(fault_why, "unmapped") || strstr(fault_why, "guard gap") ? SEGV_MAPERR
+											       : SEGV_ACCERR;
+		return (tf->error & 1) ? SEGV_ACCERR : SEGV_MAPERR;
+	case VEC_UD:
+		return ILL_ILLOPN;
+	case VEC_DE:
+		return FPE_INTDIV;
+	case VEC_AC:
+		return BUS_ADRALN;
+	}
+	*addr = 0;
+	return SI_KERNEL;
+}
+
+/*
+ * An application bug is the application's end, not the kernel's: report it
+ * like a shell would. Unless the application handles the fault's signal:
+ * then the handler runs on the way back (signal_fault).
+ */
 static void app_fault(struct trap_frame *tf, uint64_t cr2)
 {
-	int status;
+	int status, code;
 	const char *what = signal_for(tf->vector, &status);
+	uint64_t addr;
 
+	code = fault_code(tf, cr2, &addr);
+	if (signal_fault(status - 128, code, addr, tf->vector, tf->error, cr2))
+		return;
 	if (tf->vector == VEC_PF)
 		printk("mote: %s at %016lx, ip %016lx (%s)\n", what, cr2, tf->rip,
 		       fault_why ? fault_why : "unexplained page fault");
@@ -91,6 +133,7 @@ static void process_init(void)
 	list_push_back(&proc.threads, &main_thread.link);
 	proc.nthreads = 1;
 	thread_current()->app = &main_thread;
+	signal_init();
 }
 
 void process_lock(void)

@@ -2,10 +2,14 @@
 /* Data syscalls on fds: read, write and their vector and positioned forms, lseek, ioctl, sendfile. */
 #include <mote/errno.h>
 #include "abi/fdtable.h"
+#include "abi/process.h"
 #include "abi/syscall.h"
 #include "abi/usercopy.h"
 #include "fs/vfs.h"
 #include "kernel/heap.h"
+#ifdef CONFIG_SOCKETS
+#include "net/socket.h"
+#endif
 
 #define IOV_MAX		1024
 #define RW_MAX		0x7ffff000ul	/* Linux caps one transfer at this (read(2), NOTES) */
@@ -21,6 +25,24 @@ struct iovec_user {
 	uint64_t len;
 };
 
+/*
+ * A write that failed with EPIPE also raises SIGPIPE (pipe(7), socket(7)):
+ * on a pipe or a stream socket whose other end is gone. Datagram and
+ * seqpacket sockets answer EPIPE without it, as Linux's.
+ */
+static void epipe_signal(struct file *f)
+{
+#ifdef CONFIG_SOCKETS
+	struct socket *s = file_socket(f);
+
+	if (s && s->type != SOCK_STREAM)
+		return;
+#else
+	(void)f;
+#endif
+	signal_raise_sigpipe();
+}
+
 /* One transfer at pos (the file's own position when pos is NULL, updated then). */
 static long transfer(struct file *f, bool write, uint64_t buf, size_t n, uint64_t *pos)
 {
@@ -35,6 +57,8 @@ static long transfer(struct file *f, bool write, uint64_t buf, size_t n, uint64_
 		*pos = p;
 	else if (!(f->mode & FILE_STREAM))
 		f->pos = p;
+	if (write && r == -EPIPE)
+		epipe_signal(f);
 	return r;
 }
 
@@ -278,6 +302,8 @@ long sys_sendfile(long out_fd, long in_fd, long offset, long count, long a4, lon
 		}
 		ku.addr = (uint64_t)buf;
 		put = file_write(out, &ku, (size_t)got, &out->pos);
+		if (put == -EPIPE)
+			epipe_signal(out);
 		if (put <= 0) {
 			r = put;
 			break;

@@ -2,6 +2,7 @@
 /* Readiness syscalls: poll, ppoll, select, pselect6 and the epoll family, with monotonic timeouts. */
 #include <mote/errno.h>
 #include "abi/fdtable.h"
+#include "abi/process.h"
 #include "abi/syscall.h"
 #include "abi/timespec.h"
 #include "abi/usercopy.h"
@@ -13,9 +14,6 @@
 #include "kernel/time.h"
 #include "kernel/waitq.h"
 #include "lib/string.h"
-
-/* The kernel's sigset_t is 64 bits on x86_64: the only sigsetsize accepted (rt_sigprocmask(2)). */
-#define KSIGSET_SIZE	8
 
 /* select(2) (Linux fs/select.c): which poll events make each set's bit. */
 #define SELECT_IN	(POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR)
@@ -108,20 +106,12 @@ static void timeval_report(long utv, uint64_t deadline)
 }
 
 /*
- * The signal mask of ppoll, pselect6 and epoll_pwait: checked and read
- * (EINVAL, EFAULT as Linux), then ignored, since no signal is delivered
- * yet, so there is none to block or unblock while waiting.
+ * The signal mask of ppoll, pselect6 and epoll_pwait is the caller's for
+ * the call's duration (abi/sys_signal.c checks and reads it: EINVAL,
+ * EFAULT as Linux): a signal it unblocks ends the wait with EINTR, and its
+ * handler runs before the old mask comes back (ppoll(2), the race-free
+ * sigsuspend pattern).
  */
-static long sigmask_check(long umask, long size)
-{
-	uint64_t mask;
-
-	if (!umask)
-		return 0;
-	if (size != KSIGSET_SIZE)
-		return -EINVAL;
-	return copy_from_user(&mask, (uint64_t)umask, sizeof(mask)) ? -EFAULT : 0;
-}
 
 /* ---------------------------------------------------------------- a waiting thread's poll table */
 
@@ -234,7 +224,7 @@ static void pw_fini(struct poll_wait *pw)
 	}
 }
 
-/* Sleeps until a subscribed file notifies or the deadline passes: 0 or -ETIMEDOUT. */
+/* Sleeps until a subscribed file notifies, the deadline passes or a signal comes: 0, -ETIMEDOUT, -EINTR. */
 static int pw_sleep(struct poll_wait *pw, uint64_t deadline)
 {
 	struct waiter w;
@@ -242,7 +232,7 @@ static int pw_sleep(struct poll_wait *pw, uint64_t deadline)
 	int r = 0;
 
 	if (!pw->triggered)
-		r = waitq_wait_locked(&pw->wq, &w, 0, &flags, deadline);
+		r = waitq_wait_intr_locked(&pw->wq, &w, 0, &flags, deadline);
 	/* Cleared before the caller polls again: a notification during that pass wakes the next sleep. */
 	pw->triggered = false;
 	spin_unlock_irqrestore(&pw->wq.lock, flags);
@@ -274,6 +264,7 @@ static long do_poll(long ufds, unsigned int nfds, uint64_t deadline)
 	struct poll_table *pt;
 	long count = 0;
 	bool timed_out = deadline == WAIT_NONE;
+	int r;
 
 	/* poll(2): EINVAL when nfds exceeds RLIMIT_NOFILE. */
 	if (nfds > (unsigned int)fd_limit())
@@ -316,7 +307,12 @@ static long do_poll(long ufds, unsigned int nfds, uint64_t deadline)
 			count = pw.error;
 		if (count || timed_out)
 			break;
-		timed_out = pw_sleep(&pw, deadline) == -ETIMEDOUT;
+		r = pw_sleep(&pw, deadline);
+		if (r == -EINTR) {
+			count = r;	/* poll(2): EINTR, never restarted (signal(7)) */
+			break;
+		}
+		timed_out = r == -ETIMEDOUT;
 	}
 	pw_fini(&pw);
 	if (count >= 0) {
@@ -350,10 +346,11 @@ long sys_ppoll(long ufds, long nfds, long uts, long umask, long masksize, long a
 	(void)a5;
 	r = timeout_timespec(uts, &deadline);
 	if (!r)
-		r = sigmask_check(umask, masksize);
+		r = signal_call_mask_begin(umask, masksize);
 	if (r)
 		return r;
 	r = do_poll(ufds, (unsigned int)nfds, deadline);
+	signal_call_mask_end(umask, r);
 	timespec_report(uts, deadline);
 	return r;
 }
@@ -379,6 +376,7 @@ static long do_select(int nfds, const long usets[3], uint64_t deadline)
 	struct poll_table *pt;
 	bool timed_out = deadline == WAIT_NONE;
 	long count = 0;
+	int r;
 
 	/* select(2): EINVAL when nfds is negative or exceeds RLIMIT_NOFILE. */
 	if (nfds < 0 || nfds > fd_limit())
@@ -431,7 +429,12 @@ static long do_select(int nfds, const long usets[3], uint64_t deadline)
 			count = pw.error;
 		if (count || timed_out)
 			break;
-		timed_out = pw_sleep(&pw, deadline) == -ETIMEDOUT;
+		r = pw_sleep(&pw, deadline);
+		if (r == -EINTR) {
+			count = r;	/* select(2): EINTR, never restarted (signal(7)) */
+			break;
+		}
+		timed_out = r == -ETIMEDOUT;
 	}
 	pw_fini(&pw);
 	for (int k = 0; k < 3 && count >= 0; k++)
@@ -486,11 +489,13 @@ long sys_pselect6(long nfds, long rfds, long wfds, long efds, long uts, long usi
 
 		if (copy_from_user(&pack, (uint64_t)usig, sizeof(pack)))
 			return -EFAULT;
-		r = sigmask_check((long)pack.ss, (long)pack.len);
+		r = signal_call_mask_begin((long)pack.ss, (long)pack.len);
 		if (r)
 			return r;
+		usig = (long)pack.ss;
 	}
 	r = do_select((int)nfds, sets, deadline);
+	signal_call_mask_end(usig, r);
 	timespec_report(uts, deadline);
 	return r;
 }
@@ -593,11 +598,13 @@ long sys_epoll_wait(long epfd, long uevents, long maxevents, long timeout_ms, lo
 long sys_epoll_pwait(long epfd, long uevents, long maxevents, long timeout_ms, long umask,
 		     long masksize)
 {
-	long r = sigmask_check(umask, masksize);
+	long r = signal_call_mask_begin(umask, masksize);
 
 	if (r)
 		return r;
-	return do_epoll_wait(epfd, uevents, maxevents, deadline_after_ms((int)timeout_ms));
+	r = do_epoll_wait(epfd, uevents, maxevents, deadline_after_ms((int)timeout_ms));
+	signal_call_mask_end(umask, r);
+	return r;
 }
 
 long sys_epoll_pwait2(long epfd, long uevents, long maxevents, long uts, long umask,
@@ -607,8 +614,10 @@ long sys_epoll_pwait2(long epfd, long uevents, long maxevents, long uts, long um
 	long r = timeout_timespec(uts, &deadline);
 
 	if (!r)
-		r = sigmask_check(umask, masksize);
+		r = signal_call_mask_begin(umask, masksize);
 	if (r)
 		return r;
-	return do_epoll_wait(epfd, uevents, maxevents, deadline);
+	r = do_epoll_wait(epfd, uevents, maxevents, deadline);
+	signal_call_mask_end(umask, r);
+	return r;
 }

@@ -2,6 +2,7 @@
 /* The socket syscalls: user memory in and out, descriptors, and the options every family shares; the rest goes to the family. */
 #include <mote/errno.h>
 #include "abi/fdtable.h"
+#include "abi/process.h"
 #include "abi/syscall.h"
 #include "abi/usercopy.h"
 #include "fs/vfs.h"
@@ -275,9 +276,15 @@ long sys_connect(long fd, long uaddr, long len, long a3, long a4, long a5)
 
 static long do_send(struct file *f, struct socket *s, struct sock_msg *m, int flags)
 {
+	long r;
+
 	if (file_nonblock(f))
 		flags |= MSG_DONTWAIT;
-	return s->ops->sendmsg ? s->ops->sendmsg(s, m, flags) : -EOPNOTSUPP;
+	r = s->ops->sendmsg ? s->ops->sendmsg(s, m, flags) : -EOPNOTSUPP;
+	/* send(2): EPIPE on a stream socket also raises SIGPIPE, unless MSG_NOSIGNAL (Linux sk_stream_error). */
+	if (r == -EPIPE && s->type == SOCK_STREAM && !(flags & MSG_NOSIGNAL))
+		signal_raise_sigpipe();
+	return r;
 }
 
 static long do_recv(struct file *f, struct socket *s, struct sock_msg *m, int flags)

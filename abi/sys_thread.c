@@ -133,7 +133,7 @@ static long clone_thread(uint64_t flags, uint64_t sp, uint64_t ptid, uint64_t ct
 	if (flags & CLONE_CHILD_SETTID)
 		copy_to_user(ctid, &tid, sizeof(tid));
 	process_lock();
-	list_push_back(&proc.threads, &at->link);
+	signal_thread_add(at);		/* the list, also under the signal lock: a timer's SIGALRM walks it */
 	proc.nthreads++;
 	proc.threaded = true;
 	process_unlock();
@@ -196,7 +196,7 @@ long sys_exit(long status, long a1, long a2, long a3, long a4, long a5)
 	process_lock();
 	last = --proc.nthreads == 0;
 	if (!last) {
-		list_remove(&at->link);
+		signal_thread_remove(at);	/* its pending signals go with it */
 		proc.exited_cpu_ticks += thread_cpu_ticks(t);
 	}
 	process_unlock();

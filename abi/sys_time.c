@@ -152,35 +152,46 @@ uint64_t timespec_deadline(long clk, bool absolute, uint64_t ns)
 }
 
 /*
- * Sleeps until `req` (a struct timespec) on clk: from now, or absolute.
- * Sleeps are never interrupted (no signal handlers run), so the time left
- * is never written back; TIMER_ABSTIME times on CLOCK_REALTIME are taken
- * as the wall clock reads when the sleep starts. Nothing wakes a sleeping
- * thread early, but a deadline too far to arm (0) is slept in pieces.
+ * Sleeps until `req` (a struct timespec) on clk: from now, or absolute;
+ * TIMER_ABSTIME times on CLOCK_REALTIME are taken as the wall clock reads
+ * when the sleep starts. A signal whose handler is to run ends it with
+ * -EINTR (never restarted, signal(7)), and a relative sleep then writes the
+ * time left into `rem` when given (nanosleep(2)); a deadline too far to arm
+ * (0) is slept until a signal comes.
  */
-static long sleep_until(long clk, bool absolute, uint64_t req)
+static long sleep_until(long clk, bool absolute, uint64_t req, uint64_t rem)
 {
-	uint64_t ns, deadline, now = 0;
+	uint64_t ns, deadline, start = time_monotonic_ns(), now;
 	long r = timespec_read(req, &ns);
 
 	if (r)
 		return r;
 	deadline = timespec_deadline(clk, absolute, ns);
-	while (!deadline || (now = time_monotonic_ns()) < deadline)
-		sched_sleep_ns(deadline ? deadline - now : FOREVER_NS);
+	while (!deadline || time_monotonic_ns() < deadline) {
+		if (sched_sleep_intr(deadline) == -EINTR) {
+			struct timespec_user left;
+
+			now = time_monotonic_ns();
+			ns = deadline ? (deadline > now ? deadline - now : 0) : ns - MIN(ns, now - start);
+			left = (struct timespec_user){ (int64_t)(ns / NSEC_PER_SEC), (int64_t)(ns % NSEC_PER_SEC) };
+			if (rem && !absolute && copy_to_user(rem, &left, sizeof(left)))
+				return -EFAULT;
+			return -EINTR;
+		}
+	}
 	return 0;
 }
 
 long sys_clock_nanosleep(long clk, long flags, long req, long rem, long a4, long a5)
 {
-	(void)rem, (void)a4, (void)a5;
+	(void)a4, (void)a5;
 	if (clk == CLOCK_REALTIME || clk == CLOCK_MONOTONIC || clk == CLOCK_BOOTTIME)
-		return sleep_until(clk, flags & TIMER_ABSTIME, (uint64_t)req);
+		return sleep_until(clk, flags & TIMER_ABSTIME, (uint64_t)req, (uint64_t)rem);
 	return clk == CLOCK_PROCESS_CPUTIME_ID || clk < 0 ? -EOPNOTSUPP : -EINVAL;
 }
 
 long sys_nanosleep(long req, long rem, long a2, long a3, long a4, long a5)
 {
-	(void)rem, (void)a2, (void)a3, (void)a4, (void)a5;
-	return sleep_until(CLOCK_MONOTONIC, false, (uint64_t)req);
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	return sleep_until(CLOCK_MONOTONIC, false, (uint64_t)req, (uint64_t)rem);
 }

@@ -182,6 +182,13 @@
 	X(SYS_getrusage, sys_getrusage, "getrusage")	\
 	X(SYS_rt_sigtimedwait, sys_rt_sigtimedwait, "rt_sigtimedwait")	\
 	X(SYS_rt_sigqueueinfo, sys_rt_sigqueueinfo, "rt_sigqueueinfo")	\
+	X(SYS_rt_sigreturn, sys_rt_sigreturn, "rt_sigreturn")	\
+	X(SYS_rt_sigsuspend, sys_rt_sigsuspend, "rt_sigsuspend")	\
+	X(SYS_pause, sys_pause, "pause")			\
+	X(SYS_rt_tgsigqueueinfo, sys_rt_tgsigqueueinfo, "rt_tgsigqueueinfo") \
+	X(SYS_getitimer, sys_getitimer, "getitimer")		\
+	X(SYS_setitimer, sys_setitimer, "setitimer")		\
+	X(SYS_alarm, sys_alarm, "alarm")			\
 	X(SYS_getrandom, sys_getrandom, "getrandom")		\
 	SYSCALLS_PIPES_POLL(X)					\
 	SYSCALLS_SOCKETS(X)

@@ -132,13 +132,19 @@ typedef long (*syscall_fn)(long a0, long a1, long a2, long a3, long a4, long a5)
 #define SYS_statx		332
 #define SYS_faccessat2		439
 /* threads, signals, sleeps, limits (abi/sys_thread.c, sys_signal.c, sys_futex.c, sys_time.c, sys_process.c) */
+#define SYS_rt_sigreturn	15
+#define SYS_pause		34
 #define SYS_nanosleep		35
+#define SYS_getitimer		36
+#define SYS_alarm		37
+#define SYS_setitimer		38
 #define SYS_clone		56
 #define SYS_kill		62
 #define SYS_getrlimit		97
 #define SYS_rt_sigpending	127
 #define SYS_rt_sigtimedwait	128
 #define SYS_rt_sigqueueinfo	129
+#define SYS_rt_sigsuspend	130
 #define SYS_sigaltstack		131
 #define SYS_setrlimit		160
 #define SYS_tkill		200
@@ -148,6 +154,7 @@ typedef long (*syscall_fn)(long a0, long a1, long a2, long a3, long a4, long a5)
 #define SYS_clock_nanosleep	230
 #define SYS_tgkill		234
 #define SYS_set_robust_list	273
+#define SYS_rt_tgsigqueueinfo	297
 #define SYS_prlimit64		302
 #define SYS_rseq		334
 #define SYS_clone3		435
@@ -292,6 +299,13 @@ long sys_rt_sigpending(long set, long size, long, long, long, long);
 long sys_rt_sigtimedwait(long, long, long, long, long, long);
 long sys_rt_sigqueueinfo(long, long, long, long, long, long);
 long sys_sigaltstack(long ss, long old_ss, long, long, long, long);
+long sys_rt_sigreturn(long, long, long, long, long, long);
+long sys_rt_sigsuspend(long set, long size, long, long, long, long);
+long sys_pause(long, long, long, long, long, long);
+long sys_rt_tgsigqueueinfo(long tgid, long tid, long sig, long info, long, long);
+long sys_getitimer(long which, long value, long, long, long, long);
+long sys_setitimer(long which, long value, long ovalue, long, long, long);
+long sys_alarm(long seconds, long, long, long, long, long);
 long sys_kill(long pid, long sig, long, long, long, long);
 long sys_tkill(long tid, long sig, long, long, long, long);
 long sys_tgkill(long tgid, long tid, long sig, long, long, long);

@@ -470,11 +470,14 @@ long epoll_wait_file(struct file *epf, struct uio *out, int max, uint64_t deadli
 		}
 		/* Queued before the mutex goes: a notification from now on wakes us. */
 		mutex_unlock(&ep->mtx);
-		r = waitq_wait_locked(&ep->wq, &w, 0, &flags, deadline_ns);
+		r = waitq_wait_intr_locked(&ep->wq, &w, 0, &flags, deadline_ns);
 		spin_unlock_irqrestore(&ep->wq.lock, flags);
 		mutex_lock(&ep->mtx);
-		if (r == -ETIMEDOUT) {
+		if (r == -ETIMEDOUT || r == -EINTR) {
 			n = ep_collect(ep, out, max);
+			/* epoll_wait(2): a signal's handler to run ends an empty wait with EINTR. */
+			if (!n && r == -EINTR)
+				n = r;
 			break;
 		}
 	}

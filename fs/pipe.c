@@ -60,16 +60,22 @@ static size_t pipe_len(const struct pipe *p)
 	return MIN((size_t)(w - r), READ_ONCE(p->size));
 }
 
-/* Sleeps on wq with p->lock dropped, and takes p->lock again. */
-static void pipe_wait(struct pipe *p, struct waitq *wq)
+/*
+ * Sleeps on wq with p->lock dropped, and takes p->lock again: 0, or -EINTR
+ * when a signal's handler is to run (the syscall layer restarts the call
+ * or not, signal(7)).
+ */
+static int pipe_wait(struct pipe *p, struct waitq *wq)
 {
 	struct waiter w;
 	uint64_t flags = spin_lock_irqsave(&wq->lock);
+	int r;
 
 	mutex_unlock(&p->lock);
-	waitq_wait_locked(wq, &w, 0, &flags, 0);
+	r = waitq_wait_intr_locked(wq, &w, 0, &flags, 0);
 	spin_unlock_irqrestore(&wq->lock, flags);
 	mutex_lock(&p->lock);
+	return r == -EINTR ? r : 0;
 }
 
 /* The page holding ring offset off, allocated on first use; NULL when out of memory. */
@@ -130,7 +136,10 @@ static long pipe_read(struct file *f, struct uio *u, size_t n, uint64_t *pos)
 			mutex_unlock(&p->lock);
 			return -EAGAIN;
 		}
-		pipe_wait(p, &p->rd_wq);
+		if (pipe_wait(p, &p->rd_wq)) {
+			mutex_unlock(&p->lock);
+			return -EINTR;
+		}
 	}
 	want = MIN(n, pipe_len(p));
 	ret = 0;
@@ -175,8 +184,7 @@ static long pipe_write(struct file *f, struct uio *u, size_t n, uint64_t *pos)
 		/*
 		 * pipe(7): writing with no reader left is EPIPE, and SIGPIPE to
 		 * the writer. The signal is the syscall layer's to raise (a file
-		 * system knows no threads); until it does the caller only sees
-		 * the error, as a process ignoring SIGPIPE would.
+		 * system knows no threads): abi/sys_io.c raises it on -EPIPE.
 		 */
 		if (!p->readers) {
 			ret = -EPIPE;
@@ -201,7 +209,11 @@ static long pipe_write(struct file *f, struct uio *u, size_t n, uint64_t *pos)
 				pollhead_notify(&p->ph, POLLIN | POLLRDNORM);
 				wrote = false;
 			}
-			pipe_wait(p, &p->wr_wq);
+			/* Interrupted: what was written counts (pipe(7)), else EINTR. */
+			if (pipe_wait(p, &p->wr_wq)) {
+				ret = -EINTR;
+				break;
+			}
 			continue;
 		}
 		off = (size_t)(p->wpos % p->size);

@@ -98,7 +98,8 @@ int futex_wait(uint32_t *uaddr, uint32_t val, uint64_t deadline_ns, uint32_t bit
 		return ret;
 	}
 	fw.key = (uintptr_t)uaddr;
-	ret = waitq_wait_locked(wq, &fw.w, bitset, &flags, deadline_ns);
+	/* Interruptible: a signal to take ends the wait with -EINTR (futex(2)), restarted or not by the caller. */
+	ret = waitq_wait_intr_locked(wq, &fw.w, bitset, &flags, deadline_ns);
 	/* Even after a requeue, waitq_wait_locked returns holding the lock of the queue we gave it. */
 	spin_unlock_irqrestore(&wq->lock, flags);
 	return ret;

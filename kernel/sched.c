@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Preemptive priority scheduler: one run queue per priority, round-robin slices within one, tickless. */
 #include <mote/compiler.h>
+#include <mote/errno.h>
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/fpu.h"
 #include "arch/x86_64/percpu.h"
@@ -264,6 +265,29 @@ void sched_prepare_block(uint64_t deadline_ns)
 		timer_arm(&cur->wake_timer, deadline_ns);
 }
 
+/*
+ * The interruption flag is read and the thread marked blocked under
+ * rq.lock, where sched_interrupt sets it: either the sleeper sees the
+ * flag, or the interrupter sees an interruptible sleeper and wakes it.
+ */
+bool sched_prepare_block_intr(uint64_t deadline_ns)
+{
+	struct thread *cur = rq.current;
+
+	spin_lock_raw(&rq.lock);	/* interrupts are off: the blocking protocol */
+	if (cur->intr) {
+		spin_unlock_raw(&rq.lock);
+		return false;
+	}
+	cur->intr_sleep = true;
+	cur->state = THREAD_BLOCKED;
+	cur->timed_out = false;
+	spin_unlock_raw(&rq.lock);
+	if (deadline_ns)
+		timer_arm(&cur->wake_timer, deadline_ns);
+	return true;
+}
+
 /* The wake timer of a blocked thread: its deadline passed. */
 void sched_wake_timeout(struct timer *t, void *arg)
 {
@@ -274,9 +298,9 @@ void sched_wake_timeout(struct timer *t, void *arg)
 	sched_wake(th);
 }
 
-bool sched_wake(struct thread *t)
+/* With rq.lock held. */
+static bool wake_locked(struct thread *t)
 {
-	uint64_t flags = spin_lock_irqsave(&rq.lock);
 	bool was = t->state == THREAD_BLOCKED;
 
 	if (was) {
@@ -287,8 +311,32 @@ bool sched_wake(struct thread *t)
 		else if (t->prio == rq.current->prio && !rq.slice_timer.armed)
 			start_slice_locked(rq.current, rdtsc());
 	}
+	return was;
+}
+
+bool sched_wake(struct thread *t)
+{
+	uint64_t flags = spin_lock_irqsave(&rq.lock);
+	bool was = wake_locked(t);
+
 	spin_unlock_irqrestore(&rq.lock, flags);
 	return was;
+}
+
+void sched_interrupt(struct thread *t)
+{
+	uint64_t flags = spin_lock_irqsave(&rq.lock);
+
+	t->intr = true;
+	if (t->intr_sleep)
+		wake_locked(t);
+	spin_unlock_irqrestore(&rq.lock, flags);
+	sched_resched_if_needed();
+}
+
+void sched_interrupt_clear(struct thread *t)
+{
+	WRITE_ONCE(t->intr, false);
 }
 
 bool sched_timed_out(void)
@@ -300,6 +348,7 @@ void sched_after_block(void)
 {
 	struct thread *cur = rq.current;
 
+	cur->intr_sleep = false;
 	if (cur->wake_timer.armed)
 		timer_cancel(&cur->wake_timer);
 }
@@ -312,6 +361,21 @@ void sched_sleep_ns(uint64_t ns)
 	schedule();
 	sched_after_block();
 	irq_restore(flags);
+}
+
+int sched_sleep_intr(uint64_t deadline_ns)
+{
+	uint64_t flags = irq_save();
+	int r = -EINTR;
+
+	if (sched_prepare_block_intr(deadline_ns)) {
+		schedule();
+		sched_after_block();
+		/* Nothing else knows this sleep: it ends by its deadline, or by an interruption. */
+		r = rq.current->timed_out || !READ_ONCE(rq.current->intr) ? 0 : -EINTR;
+	}
+	irq_restore(flags);
+	return r;
 }
 
 static void *idle_loop(void *arg)

@@ -42,6 +42,8 @@ struct thread {
 	struct waitq exit_wq;		/* joiners */
 	struct timer wake_timer;	/* timeouts of blocking waits and sleeps */
 	bool timed_out;
+	bool intr_sleep;		/* blocked in a sleep that sched_interrupt() ends */
+	bool intr;			/* sched_interrupt() asked: interruptible sleeps end (-EINTR) */
 	uint64_t cpu_ticks;		/* TSC ticks spent running */
 	uint64_t run_start;		/* TSC when it last started running */
 	uint64_t slice_end;		/* TSC at which its time slice ends */
@@ -100,6 +102,19 @@ void sched_after_block(void);
 bool sched_wake(struct thread *t);
 /* Whether the last block of the current thread ended by its deadline. */
 bool sched_timed_out(void);
+
+/*
+ * Interruptible sleeps (what a signal ends, abi/sys_signal.c): once
+ * sched_interrupt(t) was called, t's interruptible sleep ends at once, and
+ * so does every later one, until sched_interrupt_clear(t). Ordinary
+ * sleeps (kernel locks) never notice. Safe from interrupt handlers.
+ */
+void sched_interrupt(struct thread *t);
+void sched_interrupt_clear(struct thread *t);
+/* Like sched_prepare_block, but for an interruptible sleep: false (not blocked) when t->intr is set. */
+bool sched_prepare_block_intr(uint64_t deadline_ns);
+/* Sleeps until the monotonic deadline_ns (0: none) or an interruption: 0, or -EINTR. */
+int sched_sleep_intr(uint64_t deadline_ns);
 
 /* Called at the end of an interrupt: switches if a higher-priority thread or the end of a slice asks. */
 void sched_preempt_point(void);

@@ -10,17 +10,29 @@ void waitq_init(struct waitq *wq)
 	list_init(&wq->waiters);
 }
 
-int waitq_wait_locked(struct waitq *wq, struct waiter *w, uint64_t data,
-		      uint64_t *irqflags, uint64_t deadline_ns)
+/*
+ * The sleep itself. An interruptible one (intr) does not start when the
+ * thread is already interrupted, and a sched_interrupt() ends it; either
+ * way the waiter leaves the queue and the answer is -EINTR.
+ */
+static int wait_locked(struct waitq *wq, struct waiter *w, uint64_t data, uint64_t deadline_ns, bool intr)
 {
-	(void)irqflags;	/* interrupts stay off across the sleep; schedule() restores per thread */
-	w->thread = thread_current();
+	struct thread *self = thread_current();
+
+	w->thread = self;
 	w->wq = wq;
 	w->data = data;
 	w->woken = false;
 	list_push_back(&wq->waiters, &w->link);
 	/* Blocked before the lock is dropped: a waker that runs next finds us and makes us ready. */
-	sched_prepare_block(deadline_ns);
+	if (intr) {
+		if (!sched_prepare_block_intr(deadline_ns)) {
+			list_remove(&w->link);
+			return -EINTR;
+		}
+	} else {
+		sched_prepare_block(deadline_ns);
+	}
 	spin_unlock_raw(&wq->lock);
 	schedule();
 	sched_after_block();
@@ -41,12 +53,27 @@ int waitq_wait_locked(struct waitq *wq, struct waiter *w, uint64_t data,
 			list_remove(&w->link);
 		spin_unlock_raw(&on->lock);
 		spin_lock_raw(&wq->lock);
-		return w->woken ? 0 : -ETIMEDOUT;
+	} else if (!w->woken) {
+		list_remove(&w->link);
 	}
 	if (w->woken)
 		return 0;
-	list_remove(&w->link);
-	return -ETIMEDOUT;
+	/* Not woken: the deadline passed, or (interruptible only) an interruption came. */
+	return intr && !sched_timed_out() ? -EINTR : -ETIMEDOUT;
+}
+
+int waitq_wait_locked(struct waitq *wq, struct waiter *w, uint64_t data,
+		      uint64_t *irqflags, uint64_t deadline_ns)
+{
+	(void)irqflags;	/* interrupts stay off across the sleep; schedule() restores per thread */
+	return wait_locked(wq, w, data, deadline_ns, false);
+}
+
+int waitq_wait_intr_locked(struct waitq *wq, struct waiter *w, uint64_t data,
+			   uint64_t *irqflags, uint64_t deadline_ns)
+{
+	(void)irqflags;
+	return wait_locked(wq, w, data, deadline_ns, true);
 }
 
 void waitq_wake_waiter_locked(struct waitq *wq, struct waiter *w)

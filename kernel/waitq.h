@@ -35,6 +35,14 @@ void waitq_init(struct waitq *wq);
  */
 int waitq_wait_locked(struct waitq *wq, struct waiter *w, uint64_t data,
 		      uint64_t *irqflags, uint64_t deadline_ns);
+/*
+ * The same sleep, interruptible: it also ends (or does not start) when the
+ * thread is interrupted (sched_interrupt, kernel/thread.h: a signal to
+ * take), returning -EINTR. For the waits of system calls that Linux lets a
+ * signal interrupt (signal(7)); callers pass the -EINTR up.
+ */
+int waitq_wait_intr_locked(struct waitq *wq, struct waiter *w, uint64_t data,
+			   uint64_t *irqflags, uint64_t deadline_ns);
 
 /* With wq->lock held: wakes the first n waiters (n < 0: all); returns how many. */
 int waitq_wake_locked(struct waitq *wq, int n);

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -13,9 +14,13 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
+#include <sys/time.h>
+#include <sys/uio.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 /*
@@ -24,7 +29,10 @@
  * (exit status M). Modes that end the process their own way, each a
  * separate test case: abort (134), exit_group (42 from a second thread),
  * last_exit (main leaves first, the last thread's exit(2) status 5),
- * sigterm (143), segv_thread (139), strace (lines from two threads).
+ * sigterm (143), segv_thread (139), strace (lines from two threads),
+ * sigpipe (141: a write to a pipe without a reader), badframe (139:
+ * rt_sigreturn without a frame); delivery runs only the signal delivery
+ * checks (which also pass on Linux).
  */
 
 /* Linux include/uapi/linux/futex.h and sched.h: musl's headers do not carry them. */
@@ -741,6 +749,327 @@ static void test_signals(void)
 	      "raise failed");
 }
 
+/* ---- signal delivery: handlers, frames, interrupted calls, SIGPIPE ---- */
+
+static volatile sig_atomic_t pipes_seen, alarms_seen, usr_seen, usr_blocked_inside;
+
+static void count_pipe(int sig)
+{
+	(void)sig;
+	pipes_seen++;
+}
+
+/*
+ * A handler that scribbles on every register the interrupted code might
+ * hold, vector ones included: the frame must give them all back.
+ */
+static void clobber_alarm(int sig)
+{
+	(void)sig;
+	alarms_seen++;
+	__asm__ volatile("mov $-1, %%rax\n\tmov $-1, %%rcx\n\tmov $-1, %%rdx\n\tmov $-1, %%rsi\n\t"
+			 "mov $-1, %%rdi\n\tmov $-1, %%r8\n\tmov $-1, %%r9\n\tmov $-1, %%r10\n\tmov $-1, %%r11\n\t"
+			 "pcmpeqd %%xmm0, %%xmm0\n\tpcmpeqd %%xmm7, %%xmm7\n\tpcmpeqd %%xmm15, %%xmm15"
+			 ::: "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "xmm0", "xmm7", "xmm15",
+			 "memory");
+}
+
+static int have_avx(void)
+{
+	uint32_t a, b, c, d, lo, hi;
+
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+	if (!(c & (1u << 28)) || !(c & (1u << 27)))	/* AVX, OSXSAVE */
+		return 0;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return (lo & 6) == 6;
+}
+
+/* The registers a timer's SIGALRM found in the loop below, and the values they were set to. */
+static uint64_t regs_after[19], avx_upper[2];
+static volatile uint64_t spin_budget;
+static const uint64_t avx_pattern = 0x0123456789abcdefull;
+
+/*
+ * Every general register but rsp and rbp holds a pattern while the loop
+ * waits for a SIGALRM from ITIMER_REAL, which comes through the timer
+ * interrupt; the handler clobbers them; the loop then stores what it has.
+ */
+static void spin_with_patterns(int avx)
+{
+	__asm__ volatile(
+		"mov $0x1111111111111111, %%rax\n\tmov $0x2222222222222222, %%rbx\n\t"
+		"mov $0x3333333333333333, %%rcx\n\tmov $0x4444444444444444, %%rdx\n\t"
+		"mov $0x5555555555555555, %%rsi\n\tmov $0x6666666666666666, %%rdi\n\t"
+		"mov $0x7777777777777777, %%r8\n\tmov $0x8888888888888888, %%r9\n\t"
+		"mov $0x9999999999999999, %%r10\n\tmov $0xaaaaaaaaaaaaaaaa, %%r11\n\t"
+		"mov $0xbbbbbbbbbbbbbbbb, %%r12\n\tmov $0xcccccccccccccccc, %%r13\n\t"
+		"mov $0xdddddddddddddddd, %%r14\n\tmov $0xeeeeeeeeeeeeeeee, %%r15\n\t"
+		"movq %%rbx, %%xmm0\n\tmovq %%r12, %%xmm7\n\tmovq %%r13, %%xmm15\n\t"
+		"cmpl $0, %[avx]\n\tje 1f\n\t"
+		"vbroadcastsd %[pat], %%ymm8\n"
+		"1:\tcmpl $0, %[seen]\n\tjne 2f\n\t"
+		"decq %[budget]\n\tjnz 1b\n"
+		"2:\tmov %%rax, 0+%[out]\n\tmov %%rbx, 8+%[out]\n\tmov %%rcx, 16+%[out]\n\t"
+		"mov %%rdx, 24+%[out]\n\tmov %%rsi, 32+%[out]\n\tmov %%rdi, 40+%[out]\n\t"
+		"mov %%r8, 48+%[out]\n\tmov %%r9, 56+%[out]\n\tmov %%r10, 64+%[out]\n\t"
+		"mov %%r11, 72+%[out]\n\tmov %%r12, 80+%[out]\n\tmov %%r13, 88+%[out]\n\t"
+		"mov %%r14, 96+%[out]\n\tmov %%r15, 104+%[out]\n\t"
+		"movq %%xmm0, %%rax\n\tmov %%rax, 112+%[out]\n\tmovq %%xmm7, %%rax\n\tmov %%rax, 120+%[out]\n\t"
+		"movq %%xmm15, %%rax\n\tmov %%rax, 128+%[out]\n\t"
+		"cmpl $0, %[avx]\n\tje 3f\n\t"
+		"vextractf128 $1, %%ymm8, %[upper]\n\tvzeroupper\n"
+		"3:"
+		: [out] "=m"(regs_after), [upper] "=m"(avx_upper), [budget] "+m"(spin_budget)
+		: [seen] "m"(alarms_seen), [avx] "m"(avx), [pat] "m"(avx_pattern)
+		: "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+		  "xmm0", "xmm7", "xmm8", "xmm15", "memory", "cc");
+}
+
+static void test_register_frame(void)
+{
+	static const uint64_t want[17] = {
+		0x1111111111111111, 0x2222222222222222, 0x3333333333333333, 0x4444444444444444,
+		0x5555555555555555, 0x6666666666666666, 0x7777777777777777, 0x8888888888888888,
+		0x9999999999999999, 0xaaaaaaaaaaaaaaaa, 0xbbbbbbbbbbbbbbbb, 0xcccccccccccccccc,
+		0xdddddddddddddddd, 0xeeeeeeeeeeeeeeee, 0x2222222222222222, 0xbbbbbbbbbbbbbbbb,
+		0xcccccccccccccccc,
+	};
+	static const char *const names[17] = { "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10",
+					       "r11", "r12", "r13", "r14", "r15", "xmm0", "xmm7", "xmm15" };
+	struct sigaction sa = { .sa_handler = clobber_alarm };
+	struct itimerval it = { .it_value = { 0, 20000 } }, off = { { 0, 0 }, { 0, 0 } };
+	int avx = have_avx(), bad = -1;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	alarms_seen = 0;
+	spin_budget = 2000000000ull;
+	setitimer(ITIMER_REAL, &it, NULL);
+	spin_with_patterns(avx);
+	setitimer(ITIMER_REAL, &off, NULL);
+	signal(SIGALRM, SIG_DFL);
+	for (int i = 0; i < 17 && bad < 0; i++)
+		if (regs_after[i] != want[i])
+			bad = i;
+	check(alarms_seen == 1 && bad < 0, "signal.frame_restores_registers", "%d SIGALRMs; %s is %#llx, want %#llx",
+	      (int)alarms_seen, bad < 0 ? "-" : names[bad], bad < 0 ? 0ull : (unsigned long long)regs_after[bad],
+	      bad < 0 ? 0ull : (unsigned long long)want[bad]);
+	if (avx)
+		check(avx_upper[0] == avx_pattern && avx_upper[1] == avx_pattern, "signal.frame_restores_avx",
+		      "ymm8's upper half is %#llx %#llx", (unsigned long long)avx_upper[0],
+		      (unsigned long long)avx_upper[1]);
+}
+
+static sigjmp_buf fault_jump;
+static volatile uint64_t fault_addr, fault_trapno;
+static volatile int fault_code;
+static volatile char *fixable;
+
+static void on_segv_jump(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+
+	(void)sig;
+	fault_addr = (uint64_t)si->si_addr;
+	fault_code = si->si_code;
+	fault_trapno = (uint64_t)uc->uc_mcontext.gregs[REG_TRAPNO];
+	siglongjmp(fault_jump, 1);
+}
+
+/* Makes the faulting page writable and returns: the write runs again and succeeds. */
+static void on_segv_fix(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig, (void)uc;
+	fault_addr = (uint64_t)si->si_addr;
+	fault_code = si->si_code;
+	mprotect((void *)((uintptr_t)fixable & ~4095ul), 4096, PROT_READ | PROT_WRITE);
+}
+
+static void test_fault_handlers(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_segv_jump, .sa_flags = SA_SIGINFO };
+	sigset_t now;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, NULL);
+	fault_addr = fault_trapno = 0;
+	if (sigsetjmp(fault_jump, 1) == 0) {
+		volatile int *volatile bad = (volatile int *)16;
+
+		*bad = 1;
+	}
+	sigprocmask(SIG_SETMASK, NULL, &now);
+	check(fault_addr == 16 && fault_code == SEGV_MAPERR && fault_trapno == 14 && !sigismember(&now, SIGSEGV),
+	      "signal.segv_handler", "si_addr %#llx si_code %d trapno %llu, SIGSEGV %sblocked after",
+	      (unsigned long long)fault_addr, fault_code, (unsigned long long)fault_trapno,
+	      sigismember(&now, SIGSEGV) ? "" : "not ");
+
+	fixable = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	sa.sa_sigaction = on_segv_fix;
+	sigaction(SIGSEGV, &sa, NULL);
+	fault_addr = 0;
+	if (fixable != MAP_FAILED)
+		fixable[8] = 42;
+	check(fixable != MAP_FAILED && fixable[8] == 42 && fault_addr == (uint64_t)(fixable + 8) &&
+	      fault_code == SEGV_ACCERR, "signal.segv_handler_returns", "si_addr %#llx si_code %d",
+	      (unsigned long long)fault_addr, fault_code);
+	if (fixable != MAP_FAILED)
+		munmap((void *)fixable, 4096);
+	signal(SIGSEGV, SIG_DFL);
+}
+
+static void note_usr(int sig)
+{
+	sigset_t now;
+
+	usr_seen++;
+	sigprocmask(SIG_SETMASK, NULL, &now);
+	usr_blocked_inside = sigismember(&now, sig);
+}
+
+struct poker {
+	pthread_t whom;
+	int sig, ms;
+	volatile uint32_t *wake;	/* a futex word to bump and wake after the signal, or NULL */
+};
+
+static void *poke(void *arg)
+{
+	struct poker *p = arg;
+	struct timespec d = { 0, p->ms * 1000000L };
+
+	nanosleep(&d, NULL);
+	pthread_kill(p->whom, p->sig);
+	if (p->wake) {
+		nanosleep(&d, NULL);
+		__atomic_store_n(p->wake, 1, __ATOMIC_SEQ_CST);
+		futex(p->wake, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	}
+	return NULL;
+}
+
+/* A futex wait without a timeout, a handler on the way: SA_RESTART restarts it, else EINTR (signal(7)). */
+static long futex_wait_poked(int flags)
+{
+	static volatile uint32_t word;
+	struct sigaction sa = { .sa_handler = note_usr, .sa_flags = flags };
+	struct poker p = { pthread_self(), SIGUSR1, 20, &word };
+	pthread_t t;
+	long r;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	word = 0;
+	usr_seen = 0;
+	pthread_create(&t, NULL, poke, &p);
+	do
+		r = futex(&word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+	while (r == -EAGAIN && !word);
+	pthread_join(t, NULL);
+	signal(SIGUSR1, SIG_DFL);
+	return r;
+}
+
+static void test_signal_delivery(void)
+{
+	struct sigaction sa = { .sa_handler = note_usr };
+	sigset_t set, now;
+	struct poker p = { pthread_self(), SIGUSR2, 20, NULL };
+	pthread_t t;
+	long r;
+	int fds[2], sv[2];
+	char c = 'x';
+
+	test_register_frame();
+	test_fault_handlers();
+
+	r = futex_wait_poked(SA_RESTART);
+	check(r == 0 && usr_seen == 1, "signal.futex_restarted", "futex returned %ld after %d handler runs", r,
+	      (int)usr_seen);
+	r = futex_wait_poked(0);
+	check(r == -EINTR && usr_seen == 1, "signal.futex_eintr", "futex returned %ld after %d handler runs", r,
+	      (int)usr_seen);
+
+	/* SA_RESETHAND: the handler runs once and the action is SIG_DFL again; SA_NODEFER leaves it unblocked. */
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+	sigaction(SIGUSR1, &sa, NULL);
+	usr_seen = 0;
+	raise(SIGUSR1);
+	sigaction(SIGUSR1, NULL, &sa);
+	check(usr_seen == 1 && sa.sa_handler == SIG_DFL && !usr_blocked_inside, "signal.resethand_nodefer",
+	      "%d runs, handler %p, blocked inside %d", (int)usr_seen, (void *)sa.sa_handler, (int)usr_blocked_inside);
+
+	/* sigsuspend: unblock and wait in one step; the handler runs, then the old mask is back. */
+	sa.sa_handler = note_usr;
+	sa.sa_flags = 0;
+	sigaction(SIGUSR2, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	usr_seen = 0;
+	pthread_create(&t, NULL, poke, &p);
+	sigemptyset(&set);
+	r = sigsuspend(&set);
+	pthread_join(t, NULL);
+	sigprocmask(SIG_SETMASK, NULL, &now);
+	check(r == -1 && errno == EINTR && usr_seen == 1 && sigismember(&now, SIGUSR2), "signal.sigsuspend",
+	      "returned %ld errno %d, %d runs, SIGUSR2 %sblocked after", r, errno, (int)usr_seen,
+	      sigismember(&now, SIGUSR2) ? "" : "not ");
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	signal(SIGUSR2, SIG_DFL);
+
+	/* alarm(2): what the last one had left, in whole seconds rounded up. */
+	alarm(5);
+	r = alarm(0);
+	check(r == 5, "signal.alarm_left", "alarm(0) returned %ld, want 5", r);
+
+	/* SIGPIPE: one per failed write to a pipe without a reader, each EPIPE. */
+	signal(SIGPIPE, count_pipe);
+	pipes_seen = 0;
+	if (pipe(fds) == 0) {
+		int e1, e2;
+		struct iovec v = { &c, 1 };
+
+		close(fds[0]);
+		r = write(fds[1], &c, 1);
+		e1 = errno;
+		r += writev(fds[1], &v, 1);
+		e2 = errno;
+		close(fds[1]);
+		check(r == -2 && e1 == EPIPE && e2 == EPIPE && pipes_seen == 2, "sigpipe.pipe_handler",
+		      "writes returned %ld (errno %d, %d), %d SIGPIPEs", r, e1, e2, (int)pipes_seen);
+	}
+	/* A stream socket's send with MSG_NOSIGNAL raises none; without it, and write(), raise one each. */
+	pipes_seen = 0;
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0) {
+		long a, b, d;
+
+		close(sv[1]);
+		a = send(sv[0], &c, 1, MSG_NOSIGNAL);
+		check(a == -1 && errno == EPIPE && pipes_seen == 0, "sigpipe.msg_nosignal",
+		      "send returned %ld errno %d, %d SIGPIPEs", a, errno, (int)pipes_seen);
+		b = send(sv[0], &c, 1, 0);
+		d = write(sv[0], &c, 1);
+		check(b == -1 && d == -1 && pipes_seen == 2, "sigpipe.socket_handler",
+		      "send %ld, write %ld, %d SIGPIPEs", b, d, (int)pipes_seen);
+		close(sv[0]);
+	} else {
+		check(0, "sigpipe.msg_nosignal", "socketpair: errno %d", errno);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (pipe(fds) == 0) {
+		close(fds[0]);
+		r = write(fds[1], &c, 1);
+		check(r == -1 && errno == EPIPE, "sigpipe.ignored", "write returned %ld errno %d", r, errno);
+		close(fds[1]);
+	}
+	signal(SIGPIPE, SIG_DFL);
+}
+
 /* ---- several threads changing the address space at once ---- */
 
 static void *map_worker(void *arg)
@@ -849,6 +1178,27 @@ int main(int argc, char **argv)
 		pthread_join(t, NULL);
 		return 1;
 	}
+	if (!strcmp(mode, "sigpipe")) {
+		int fds[2];
+
+		/* SIGPIPE's default action ends the process: 128 + 13. */
+		printf("threadtest: a write to a pipe without a reader\n");
+		if (pipe(fds) == 0 && close(fds[0]) == 0)
+			write(fds[1], "x", 1);
+		return 1;
+	}
+	if (!strcmp(mode, "badframe")) {
+		/* rt_sigreturn with no frame on the stack (rsp 16: the frame would be at 8): SIGSEGV, not a crash. */
+		printf("threadtest: rt_sigreturn with a bad frame\n");
+		__asm__ volatile("mov $16, %%rsp\n\tmov %0, %%eax\n\tsyscall" :: "i"(SYS_rt_sigreturn) : "memory");
+		return 1;
+	}
+	if (!strcmp(mode, "delivery")) {
+		/* Only the signal delivery checks: they also run on Linux itself, to compare. */
+		test_signal_delivery();
+		printf("threadtest: %d passed, %d failed\n", passed, failed);
+		return failed;
+	}
 	if (!strcmp(mode, "strace")) {
 		pthread_create(&t, NULL, strace_thread, NULL);
 		pthread_join(t, NULL);
@@ -865,6 +1215,7 @@ int main(int argc, char **argv)
 	test_limits();
 	test_affinity();
 	test_signals();
+	test_signal_delivery();
 	test_address_space();
 	test_cycles();
 	printf("threadtest: %d passed, %d failed\n", passed, failed);

@@ -43,4 +43,17 @@ static inline void fpu_restore(const void *area)
 /* A clean state (as after execve) to give new threads. */
 void fpu_init_state(void *area);
 
+/*
+ * Signal frames (abi/sys_signal.c) carry the application's state in the
+ * standard layout Linux uses: an XSAVE area of fpu_state_size() bytes, or
+ * the 512-byte FXSAVE one without XSAVE.
+ */
+bool fpu_xsave_format(void);
+/* The live state into area (FPU_STATE_ALIGN-aligned, zeroed by the caller). */
+void fpu_save_signal(void *area);
+/* Loads the initial state: what a signal handler starts with, as on Linux. */
+void fpu_load_init(void);
+/* Makes a state that came from application memory safe to restore (no fault on reserved bits). */
+void fpu_sanitize(void *area);
+
 #endif

@@ -21,7 +21,9 @@
  * the few handlers that need them in the frame (clone: the child starts
  * with the parent's registers) are reached through SYSCALL_FULL_FRAME
  * below, which stores them before any C code runs. That and the dispatch
- * written here keep a null system call near 45 instructions.
+ * written here keep a null system call near 45 instructions. A call that
+ * returns with signal work pending (trap.h: user_return_work) leaves
+ * through syscall_exit_work and iretq instead (DESIGN.md, Signals).
  */
 #define PERCPU0 cpu0_entry_stack
 
@@ -54,8 +56,16 @@ syscall_entry_cpu0:
 	cmpb $0, syscall_trace(%rip)
 	jne .Ltrace
 .Lstore:
-	movq %rax, SF_RAX(%rsp)
 	cli
+	/*
+	 * Signal work (a signal to take, a mask to put back, a call a signal
+	 * interrupted: it stays set while any thread is interrupted) leaves
+	 * through C and iretq; looked at with interrupts off, so a signal
+	 * sent from now on finds us in the application.
+	 */
+	cmpl $0, user_return_work(%rip)
+	jne .Lwork
+	movq %rax, SF_RAX(%rsp)
 	addq $SF_R9, %rsp
 .Lrestore_volatile:
 	popq %r9
@@ -68,8 +78,26 @@ syscall_entry_cpu0:
 	popq %rcx
 	movq (%rsp), %r11			/* as after sysret: %r11 = flags */
 	popfq
+	/* An interrupt here finishes this return in its frame first (traps.c, returns_to_user). */
+	.globl syscall_exit_rsp
+syscall_exit_rsp:
 	popq %rsp
+	.globl syscall_exit_jmp
+syscall_exit_jmp:
 	jmp *%rcx
+
+	/* syscall_exit_work(frame, result) wants the whole frame: the callee-saved registers are still the caller's. */
+.Lwork:
+	movq %r15, SF_R15(%rsp)
+	movq %r14, SF_R14(%rsp)
+	movq %r13, SF_R13(%rsp)
+	movq %r12, SF_R12(%rsp)
+	movq %rbp, SF_RBP(%rsp)
+	movq %rbx, SF_RBX(%rsp)
+	movq %rsp, %rdi
+	movq %rax, %rsi
+	call syscall_exit_work
+	ud2					/* it does not return */
 
 .Lunknown:
 	movq SF_RAX(%rsp), %rdi

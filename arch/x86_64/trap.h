@@ -3,6 +3,7 @@
 #ifndef ARCH_X86_64_TRAP_H
 #define ARCH_X86_64_TRAP_H
 
+#include <mote/compiler.h>
 #include <mote/types.h>
 
 /* Layout pushed by arch/x86_64/trap_entry.S; the CPU's part starts at rip. */
@@ -51,6 +52,22 @@ void trap_set_page_fault_resolver(trap_pf_resolver_fn fn);
 void trap_set_irq_exit_hook(void (*fn)(void));
 /* Names what was running (the thread), for fault reports. */
 void trap_set_context_name_fn(const char *(*fn)(void));
+
+/*
+ * Work on the way back to application code (signal delivery, abi/): while
+ * user_return_work is non-zero, every return to the application — from a
+ * system call, or from an interrupt or exception that came from it — first
+ * calls the hook with the application's registers, which it may change. The
+ * hook runs with interrupts off, may turn them on, and returns with them
+ * off; it returns true to be called again. sysno is the system call that is
+ * returning (tf->rax its result), or -1. A call that a signal interrupted
+ * (-EINTR) must find user_return_work set: the hook restarts it or not.
+ */
+typedef bool (*trap_user_return_fn)(struct trap_frame *tf, long sysno);
+extern volatile uint32_t user_return_work;
+void trap_set_user_return_hook(trap_user_return_fn fn);
+/* Runs the hook as above (interrupts off), then enters the application with every register of *tf. */
+__noreturn void trap_return_to_user(struct trap_frame *tf, long sysno);
 
 void trap_dispatch(struct trap_frame *tf);
 void trap_dump_registers(const struct trap_frame *tf);

@@ -123,3 +123,16 @@ trap_return:
 	popq %rax
 	addq $16, %rsp
 	iretq
+
+/*
+ * arch_trap_return(tf): leaves through trap_return with every register
+ * from *tf, a trap frame built elsewhere on this kernel stack (the return
+ * to the application after a system call with signal work, rt_sigreturn).
+ * iretq loads rip, rflags and rsp at once, so rcx and r11 come back too,
+ * which the syscall exit's jump cannot give.
+ */
+	.globl arch_trap_return
+arch_trap_return:
+	cli
+	movq %rdi, %rsp
+	jmp trap_return

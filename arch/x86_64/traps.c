@@ -20,6 +20,8 @@ static struct {
 
 static trap_app_fault_fn app_fault_handler;
 static trap_pf_resolver_fn pf_resolver;
+static trap_user_return_fn user_return_hook;
+volatile uint32_t user_return_work;
 static void (*irq_exit_hook)(void);
 static const char *(*context_name)(void);
 
@@ -85,6 +87,49 @@ void trap_set_app_fault_handler(trap_app_fault_fn fn)
 void trap_set_page_fault_resolver(trap_pf_resolver_fn fn)
 {
 	pf_resolver = fn;
+}
+
+void trap_set_user_return_hook(trap_user_return_fn fn)
+{
+	user_return_hook = fn;
+}
+
+__noreturn void arch_trap_return(struct trap_frame *tf);
+/* The last two instructions of the syscall exit (syscall_entry.S), after its popfq. */
+extern const char syscall_exit_rsp[], syscall_exit_jmp[];
+
+/*
+ * Whether tf returns to application code. An interrupt taken between the
+ * syscall exit's popfq (which turns interrupts on) and its jump interrupted
+ * a return that is as good as done: finish it in tf (the user rsp is in the
+ * slot %rsp points at, the user rip in %rcx), so that work found by that
+ * interrupt is not left until the next kernel entry.
+ */
+static bool returns_to_user(struct trap_frame *tf)
+{
+	if (tf->vector == VEC_NMI || tf->vector == VEC_DF || tf->vector == VEC_MC)
+		return false;	/* on their own IST stacks: nothing may sleep there */
+	if (tf->rip < USER_TOP)
+		return true;
+	if (tf->rip == (uint64_t)syscall_exit_rsp) {
+		tf->rsp = *(const uint64_t *)tf->rsp;
+		tf->rip = tf->rcx;
+		return true;
+	}
+	if (tf->rip == (uint64_t)syscall_exit_jmp) {
+		tf->rip = tf->rcx;
+		return true;
+	}
+	return false;
+}
+
+__noreturn void trap_return_to_user(struct trap_frame *tf, long sysno)
+{
+	irq_disable();
+	if (user_return_hook)
+		while (user_return_hook(tf, sysno))
+			sysno = -1;
+	arch_trap_return(tf);
 }
 
 static const char *exception_name(uint64_t v)
@@ -299,16 +344,20 @@ void trap_dispatch(struct trap_frame *tf)
 
 	if (v < 32 || v == VEC_STACK_OVERFLOW) {
 		handle_exception(tf);
+	} else if (v == VEC_SPURIOUS) {
 		return;
+	} else {
+		if (handlers[v].fn)
+			handlers[v].fn(tf, handlers[v].arg);
+		else
+			pr_warn("unexpected interrupt, vector %lu\n", v);
+		lapic_eoi();
+		/* On the thread's own kernel stack (trap_entry.S), so switching threads here is safe. */
+		if (irq_exit_hook)
+			irq_exit_hook();
 	}
-	if (v == VEC_SPURIOUS)
-		return;
-	if (handlers[v].fn)
-		handlers[v].fn(tf, handlers[v].arg);
-	else
-		pr_warn("unexpected interrupt, vector %lu\n", v);
-	lapic_eoi();
-	/* On the thread's own kernel stack (trap_entry.S), so switching threads here is safe. */
-	if (irq_exit_hook)
-		irq_exit_hook();
+	/* Back to the application: its signals first (interrupts are off here, as the hook wants). */
+	if (user_return_work && user_return_hook && returns_to_user(tf))
+		while (user_return_hook(tf, -1))
+			;
 }
