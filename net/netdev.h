@@ -73,7 +73,6 @@ struct netdev_stats {
 	uint64_t tx_packets, tx_bytes;
 	uint64_t tx_errors;		/* buffers refused: too long, too little headroom, unsupported offload */
 	uint64_t tx_csum;		/* frames sent with their checksum left to the device */
-	uint64_t tx_tso;		/* ... of which TSO frames, each cut into several segments by the device */
 	uint64_t rx_csum;		/* frames received with csum_valid: checked by the device, or partial */
 };
 

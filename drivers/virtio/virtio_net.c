@@ -401,8 +401,6 @@ static int vnet_tx_one(struct vnet *vn, struct vnet_txq *tq, struct netbuf *b)
 	nd->stats.tx_bytes += b->len;
 	if (b->csum_needed)
 		nd->stats.tx_csum++;
-	if (b->gso_type != NETBUF_GSO_NONE)
-		nd->stats.tx_tso++;
 	nd->queue_stats[tq->index].tx_packets++;
 	return 0;
 }
@@ -562,6 +560,21 @@ static int vnet_setup_pair(struct vnet *vn, unsigned int q, unsigned int rx_ring
 	return 0;
 }
 
+/* The device line's word for the TSO it got: both versions, one, or none. */
+static const char *vnet_tso_text(uint32_t features)
+{
+	switch (features & (NETDEV_F_TSO4 | NETDEV_F_TSO6)) {
+	case NETDEV_F_TSO4 | NETDEV_F_TSO6:
+		return ", tso";
+	case NETDEV_F_TSO4:
+		return ", tso (ipv4)";
+	case NETDEV_F_TSO6:
+		return ", tso (ipv6)";
+	default:
+		return "";
+	}
+}
+
 static int vnet_probe(struct virtio_device *vdev)
 {
 	struct vnet *vn = kcalloc(1, sizeof(*vn));
@@ -683,8 +696,7 @@ static int vnet_probe(struct virtio_device *vdev)
 		vn->mrg_rxbuf ? ", mergeable rx buffers" : "",
 		(vn->nd.features & NETDEV_F_TX_CSUM) ? ", tx checksum" : "",
 		(vn->nd.features & NETDEV_F_RX_CSUM) ? ", rx checksum" : "",
-		!(vn->nd.features & NETDEV_F_TSO6) ? ((vn->nd.features & NETDEV_F_TSO4) ? ", tso (ipv4)" : "") :
-		(vn->nd.features & NETDEV_F_TSO4) ? ", tso" : ", tso (ipv6)");
+		vnet_tso_text(vn->nd.features));
 	return 0;
 fail:
 	/* Before DRIVER_OK the device has not touched the buffers: take them back, then reset. */
@@ -706,8 +718,8 @@ static const struct virtio_driver virtio_net = {
 	.name = "virtio-net",
 	.device_id = VIRTIO_ID_NET,
 	.features = VIRTIO_NET_F_CSUM | VIRTIO_NET_F_GUEST_CSUM | VIRTIO_NET_F_MTU | VIRTIO_NET_F_MAC |
-		    VIRTIO_NET_F_HOST_TSO4 | VIRTIO_NET_F_HOST_TSO6 | VIRTIO_NET_F_MRG_RXBUF | VIRTIO_NET_F_STATUS | VIRTIO_NET_F_CTRL_VQ | VIRTIO_NET_F_MQ |
-		    VIRTIO_F_ANY_LAYOUT,
+		    VIRTIO_NET_F_HOST_TSO4 | VIRTIO_NET_F_HOST_TSO6 | VIRTIO_NET_F_MRG_RXBUF |
+		    VIRTIO_NET_F_STATUS | VIRTIO_NET_F_CTRL_VQ | VIRTIO_NET_F_MQ | VIRTIO_F_ANY_LAYOUT,
 	.probe = vnet_probe,
 };
 VIRTIO_DRIVER(virtio_net, 60);

@@ -64,7 +64,6 @@ static void close_open(struct port_tx *tx)
 		b->gso_type = tx->tso.first.type;
 		b->gso_size = (uint16_t)tx->tso.first.payload;
 		b->hdr_len = tx->tso.first.hdr_len;
-		tx->joined += tx->tso.segs;
 	}
 	csum_offload(tx->dev, b);
 }

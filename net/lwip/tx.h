@@ -23,7 +23,6 @@ struct port_tx {
 	unsigned int n;
 	bool open;			/* q[n - 1] may still grow */
 	struct tso_frame tso;		/* ... and what it holds */
-	uint64_t joined;		/* segments sent inside TSO frames */
 };
 
 void port_tx_init(struct port_tx *tx, struct netdev *d);
